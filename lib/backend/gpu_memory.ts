@@ -1,0 +1,68 @@
+import { tf } from "../_tf.ts";
+
+/** Device-side memory as the active tfjs backend accounts for it. */
+export interface GpuMemory {
+  /** The active backend's name ("webgpu", "wasm", "cpu", …). */
+  backend: string;
+  /** Bytes in GPU buffers and textures that hold live tensor data (webgpu only, else 0). */
+  inUse: number;
+  /** Bytes allocated on the GPU and kept in the backend's pool for reuse (webgpu only, else 0). */
+  pooled: number;
+  /** Tensors disposed by the user whose GPU buffers wait for queued commands to finish. */
+  pendingFrees: number;
+  /**
+   * Bytes of the wasm backend's linear memory. It grows and never shrinks
+   * (WebAssembly memory cannot be returned), so a high value after a peak is
+   * expected, not a leak. 0 when the wasm backend is not active.
+   */
+  wasmHeap: number;
+}
+
+interface BufferCounts {
+  numBytesUsed: number;
+  numBytesAllocated: number;
+}
+
+interface WebGpuInternals {
+  bufferManager?: BufferCounts;
+  textureManager?: BufferCounts;
+  tensorDataPendingDisposal?: unknown[];
+}
+
+interface WasmInternals {
+  wasm?: { HEAPU8?: Uint8Array };
+}
+
+/**
+ * Reads GPU and wasm memory from the active tfjs backend: bytes in use, bytes
+ * pooled, pending frees and the wasm heap, each reported apart so that a pool
+ * is never mistaken for a leak. This is the one module that reads backend
+ * internals; the timeline, the disposal checks and the kernel all call it.
+ *
+ * @returns The byte counts; zeros where the backend has no such memory.
+ * @example
+ * ```ts
+ * import { gpuMemory, useBackend } from "./mod.ts";
+ * await useBackend({ backend: "cpu" });
+ * const m = gpuMemory();
+ * if (m.inUse !== 0 || m.backend !== "cpu") throw new Error("cpu has no GPU memory");
+ * ```
+ */
+export function gpuMemory(): GpuMemory {
+  const name = tf.getBackend() ?? "none";
+  const result: GpuMemory = { backend: name, inUse: 0, pooled: 0, pendingFrees: 0, wasmHeap: 0 };
+  const backend = name === "none" ? undefined : tf.findBackend(name);
+  if (!backend) return result;
+  if (name === "webgpu") {
+    const b = backend as unknown as WebGpuInternals;
+    const used = (b.bufferManager?.numBytesUsed ?? 0) + (b.textureManager?.numBytesUsed ?? 0);
+    const allocated = (b.bufferManager?.numBytesAllocated ?? 0) +
+      (b.textureManager?.numBytesAllocated ?? 0);
+    result.inUse = used;
+    result.pooled = Math.max(0, allocated - used);
+    result.pendingFrees = b.tensorDataPendingDisposal?.length ?? 0;
+  } else if (name === "wasm") {
+    result.wasmHeap = (backend as unknown as WasmInternals).wasm?.HEAPU8?.buffer.byteLength ?? 0;
+  }
+  return result;
+}

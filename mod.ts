@@ -1,0 +1,33 @@
+/**
+ * memkit: memory as a first-class, visible, controllable thing for machine
+ * learning in Deno, on TensorFlow.js, Apache Arrow and plotly.js.
+ *
+ * Each section below is owned by one folder of lib/; mod.ts re-exports stable
+ * files only, and tests/mod_test.ts checks that every public file is here.
+ * @module
+ */
+
+// backend
+export { useBackend } from "./lib/backend/use_backend.ts";
+export type {
+  AdapterFacts,
+  BackendInfo,
+  BackendName,
+  UseBackendOptions,
+} from "./lib/backend/use_backend.ts";
+export { gpuMemory } from "./lib/backend/gpu_memory.ts";
+export type { GpuMemory } from "./lib/backend/gpu_memory.ts";
+
+// plot
+
+// memory
+
+// dispose
+
+// dtype
+
+// data
+
+// sparse
+
+// train

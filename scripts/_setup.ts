@@ -1,0 +1,67 @@
+/**
+ * Installs the system packages the tests need (Debian's Jupyter, pandas,
+ * chromium) when they are missing: through apt-get when running as root,
+ * otherwise it prints the exact command and exits.
+ * @module
+ */
+
+/** Debian packages the integration tests and benchmarks need. */
+export const DEBIAN_PACKAGES = [
+  "python3-jupyter-client",
+  "python3-nbclient",
+  "python3-nbformat",
+  "jupyter-nbconvert",
+  "jupyter-notebook",
+  "python3-pandas",
+  "chromium",
+];
+
+/** The Python that has Debian's Jupyter (not the pyenv one first on PATH). */
+export const SYSTEM_PYTHON = "/usr/bin/python3";
+
+async function run(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
+  try {
+    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+    return {
+      ok: out.success,
+      out: new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr),
+    };
+  } catch (error) {
+    return { ok: false, out: String(error) };
+  }
+}
+
+async function missingPackages(): Promise<string[]> {
+  const missing: string[] = [];
+  for (const pkg of DEBIAN_PACKAGES) {
+    const { ok, out } = await run("dpkg-query", ["-W", "-f=${Status}", pkg]);
+    if (!ok || !out.includes("install ok installed")) missing.push(pkg);
+  }
+  return missing;
+}
+
+/** Installs missing Debian packages (as root) or explains how, then exits. */
+export async function ensureSystemDeps(): Promise<void> {
+  const missing = await missingPackages();
+  if (missing.length === 0) return;
+  const command = `apt-get update && apt-get install -y --no-install-recommends ${
+    missing.join(" ")
+  }`;
+  const isRoot = Deno.uid() === 0;
+  if (!isRoot) {
+    console.error(`memkit tests need Debian packages that are missing: ${missing.join(", ")}`);
+    console.error(`Install them as root, then run the tests again:\n  sudo sh -c '${command}'`);
+    Deno.exit(2);
+  }
+  console.error(`Installing ${missing.join(", ")} with apt-get …`);
+  const env = { DEBIAN_FRONTEND: "noninteractive" };
+  for (const args of [["update"], ["install", "-y", "--no-install-recommends", ...missing]]) {
+    const child = new Deno.Command("apt-get", { args, env, stdout: "inherit", stderr: "inherit" })
+      .spawn();
+    const status = await child.status;
+    if (!status.success) {
+      console.error(`apt-get ${args.join(" ")} failed (exit ${status.code})`);
+      Deno.exit(2);
+    }
+  }
+}
