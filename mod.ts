@@ -19,8 +19,14 @@ export { gpuMemory } from "./lib/backend/gpu_memory.ts";
 export type { GpuMemory } from "./lib/backend/gpu_memory.ts";
 
 // plot
+export { display, inJupyter } from "./lib/plot/display.ts";
+export type { DisplayOptions, MimeBundle } from "./lib/plot/display.ts";
+export { progress } from "./lib/plot/progress.ts";
+export type { Progress, ProgressOptions } from "./lib/plot/progress.ts";
 
 // memory
+export { probeBytes, registerProbe } from "./lib/memory/probes.ts";
+export type { Probe } from "./lib/memory/probes.ts";
 
 // dispose
 

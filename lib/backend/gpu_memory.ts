@@ -42,7 +42,7 @@ interface WasmInternals {
  * @returns The byte counts; zeros where the backend has no such memory.
  * @example
  * ```ts
- * import { gpuMemory, useBackend } from "./mod.ts";
+ * import { gpuMemory, useBackend } from "memkit";
  * await useBackend({ backend: "cpu" });
  * const m = gpuMemory();
  * if (m.inUse !== 0 || m.backend !== "cpu") throw new Error("cpu has no GPU memory");

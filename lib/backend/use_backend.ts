@@ -148,7 +148,7 @@ function readEnvChoice(): string | undefined {
  * @throws {Error} When the requested backend cannot start, with the reason.
  * @example
  * ```ts
- * import { useBackend } from "./mod.ts";
+ * import { useBackend } from "memkit";
  * const info = await useBackend({ backend: "cpu" });
  * if (info.backend !== "cpu") throw new Error("expected cpu");
  * ```
@@ -203,6 +203,8 @@ export async function useBackend(options: UseBackendOptions = {}): Promise<Backe
   if (wasmFailure === null) return info("wasm", "best available");
   skipped.wasm = wasmFailure;
   const cpuFailure = await start("cpu");
-  if (cpuFailure !== null) throw new Error(`Cannot start any tfjs backend: cpu failed: ${cpuFailure}`);
+  if (cpuFailure !== null) {
+    throw new Error(`Cannot start any tfjs backend: cpu failed: ${cpuFailure}`);
+  }
   return info("cpu", "best available");
 }
