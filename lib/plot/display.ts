@@ -30,7 +30,7 @@ let cached: JupyterApi | null | undefined;
  * Deno throws on any access to `Deno.jupyter` outside the kernel, so this
  * probes once and remembers.
  */
-export function jupyter(): JupyterApi | null {
+function jupyter(): JupyterApi | null {
   if (cached !== undefined) return cached;
   try {
     const api = (Deno as unknown as { jupyter?: JupyterApi }).jupyter;
