@@ -19,15 +19,16 @@ export const DEBIAN_PACKAGES = [
 /** The Python that has Debian's Jupyter (not the pyenv one first on PATH). */
 export const SYSTEM_PYTHON = "/usr/bin/python3";
 
-async function run(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
+async function run(
+  cmd: string,
+  args: string[],
+): Promise<{ ok: boolean; out: string; err: string }> {
   try {
     const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-    return {
-      ok: out.success,
-      out: new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr),
-    };
+    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { ok: out.success, out: decode(out.stdout), err: decode(out.stderr) };
   } catch (error) {
-    return { ok: false, out: String(error) };
+    return { ok: false, out: "", err: String(error) };
   }
 }
 
@@ -63,5 +64,30 @@ export async function ensureSystemDeps(): Promise<void> {
       console.error(`apt-get ${args.join(" ")} failed (exit ${status.code})`);
       Deno.exit(2);
     }
+  }
+}
+
+/**
+ * Registers the Jupyter kernels the notebooks run in: Deno's own ("deno") and
+ * memkit's ("memkit"), for the current user, when they are missing or point
+ * at another Deno binary.
+ */
+export async function ensureKernels(): Promise<void> {
+  const list = await run(SYSTEM_PYTHON, ["-m", "jupyter_client.kernelspecapp", "list", "--json"]);
+  const specs = list.ok
+    ? (JSON.parse(list.out.slice(list.out.indexOf("{"))) as {
+      kernelspecs: Record<string, { spec: { argv: string[] } }>;
+    }).kernelspecs
+    : {};
+  const deno = Deno.execPath();
+  if (specs.deno?.spec.argv[0] !== deno) {
+    const out = await run(deno, ["jupyter", "--install", "--force"]);
+    if (!out.ok) throw new Error(`Cannot install Deno's Jupyter kernel: ${out.err}`);
+  }
+  const installer = new URL("../kernel/install.ts", import.meta.url);
+  const hasInstaller = await Deno.stat(installer).then(() => true, () => false);
+  if (hasInstaller && specs.memkit?.spec.argv[0] !== deno) {
+    const out = await run(deno, ["run", "-A", "--quiet", installer.pathname]);
+    if (!out.ok) throw new Error(`Cannot install the memkit kernel: ${out.err}`);
   }
 }

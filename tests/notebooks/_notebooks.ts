@@ -1,0 +1,55 @@
+/**
+ * Shared by the notebook tests and `deno task notebooks`: lists the tutorial
+ * notebooks and executes one through Debian's nbclient in a given kernel.
+ * @module
+ */
+import { SYSTEM_PYTHON } from "../../scripts/_setup.ts";
+
+/** The repository's notebooks/ folder. */
+export const NOTEBOOKS = new URL("../../notebooks/", import.meta.url);
+
+/** What one execution reports. */
+export interface Execution {
+  ok: boolean;
+  seconds: number;
+  cells: number;
+  errors: number;
+  error: string | null;
+}
+
+/** The tutorial notebooks, sorted by name. */
+export async function listNotebooks(): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(NOTEBOOKS)) {
+    if (entry.isFile && entry.name.endsWith(".ipynb")) names.push(entry.name);
+  }
+  return names.sort();
+}
+
+/**
+ * Executes `name` in `kernel` with MEMKIT_SIZE=`size`, writing the executed
+ * notebook to `out`.
+ */
+export async function executeNotebook(
+  name: string,
+  kernel: string,
+  out: string,
+  size: "ci" | "full",
+): Promise<Execution> {
+  const driver = new URL("_execute.py", import.meta.url).pathname;
+  const path = new URL(name, NOTEBOOKS).pathname;
+  const result = await new Deno.Command(SYSTEM_PYTHON, {
+    args: [driver, path, kernel, out, "900"],
+    env: { MEMKIT_SIZE: size, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(result.stdout).trim();
+  const last = stdout.split("\n").at(-1) ?? "";
+  try {
+    return JSON.parse(last) as Execution;
+  } catch {
+    const stderr = new TextDecoder().decode(result.stderr);
+    throw new Error(`Cannot execute notebook "${name}" in ${kernel}: ${stderr.slice(-2000)}`);
+  }
+}
