@@ -100,10 +100,10 @@ export function installHooks(): void {
       const s = nearestOpen(context.getStore());
       if (s !== undefined) s.add(a);
     }
-    if (listeners.size > 0) for (const l of listeners) l.created(a);
+    if (listeners.size > 0) { for (const l of listeners) l.created(a); }
   };
   engine.disposeTensor = function (this: EngineInternals, a: Tensor): void {
-    if (listeners.size > 0) for (const l of listeners) l.disposed(a);
+    if (listeners.size > 0) { for (const l of listeners) l.disposed(a); }
     dispose.call(this, a);
   };
 }
