@@ -2,8 +2,7 @@ import { tf } from "../_tf.ts";
 import { listen } from "./_hooks.ts";
 import { type CollectedLeaks, LeakReport, type LeakRow } from "./_leak_report.ts";
 
-export { LeakReport } from "./_leak_report.ts";
-export type { CollectedLeaks, LeakRow } from "./_leak_report.ts";
+export type { CollectedLeaks, LeakReport, LeakRow } from "./_leak_report.ts";
 
 /** A tensor that was garbage-collected without `dispose()`. */
 export interface CollectedTensor {
