@@ -29,6 +29,21 @@ export { probeBytes, registerProbe } from "./lib/memory/probes.ts";
 export type { Probe } from "./lib/memory/probes.ts";
 
 // dispose
+export { scope } from "./lib/dispose/scope.ts";
+export type { Scope, ScopeOptions } from "./lib/dispose/scope.ts";
+export { scoped } from "./lib/dispose/scoped.ts";
+export type { ScopedOptions } from "./lib/dispose/scoped.ts";
+export { trackLeaks } from "./lib/dispose/track_leaks.ts";
+export type {
+  CollectedLeaks,
+  CollectedTensor,
+  LeakReport,
+  LeakRow,
+  LeakTracker,
+  TrackLeaksOptions,
+} from "./lib/dispose/track_leaks.ts";
+export { disposeModel } from "./lib/dispose/dispose_model.ts";
+export type { DisposeModelOptions, DisposeModelReport } from "./lib/dispose/dispose_model.ts";
 
 // dtype
 
@@ -37,3 +52,5 @@ export type { Probe } from "./lib/memory/probes.ts";
 // sparse
 
 // train
+export { fit } from "./lib/train/fit.ts";
+export type { FitBatch, FitEpoch, FitHistory, FitOptions, FitStep } from "./lib/train/fit.ts";

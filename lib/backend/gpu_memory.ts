@@ -1,15 +1,34 @@
 import { tf } from "../_tf.ts";
 
-/** Device-side memory as the active tfjs backend accounts for it. */
+/**
+ * Device-side memory as the active tfjs backend accounts for it. On webgpu,
+ * `inUse + pendingFreeBytes + pooled === allocated`: every byte the backend
+ * holds on the GPU is in exactly one bucket.
+ */
 export interface GpuMemory {
   /** The active backend's name ("webgpu", "wasm", "cpu", …). */
   backend: string;
-  /** Bytes in GPU buffers and textures that hold live tensor data (webgpu only, else 0). */
+  /**
+   * Bytes in GPU buffers and textures that hold live data: tensors plus the
+   * backend's own uniform and staging buffers (webgpu only, else 0).
+   */
   inUse: number;
-  /** Bytes allocated on the GPU and kept in the backend's pool for reuse (webgpu only, else 0). */
+  /**
+   * Bytes allocated on the GPU and kept in the backend's pool for reuse: freed
+   * from tfjs's point of view, still held on the device (webgpu only, else 0).
+   */
   pooled: number;
-  /** Tensors disposed by the user whose GPU buffers wait for queued commands to finish. */
+  /**
+   * Tensors disposed by the user whose GPU buffers wait for the queued
+   * commands that read them to be submitted (webgpu only, else 0).
+   */
   pendingFrees: number;
+  /** Bytes those pending frees still hold (webgpu only, else 0). */
+  pendingFreeBytes: number;
+  /** All bytes the backend holds on the GPU: in use, pending and pooled (webgpu only, else 0). */
+  allocated: number;
+  /** `tf.memory().numBytes`: the bytes of live tensors as tfjs counts them, on any backend. */
+  tensorBytes: number;
   /**
    * Bytes of the wasm backend's linear memory. It grows and never shrinks
    * (WebAssembly memory cannot be returned), so a high value after a peak is
@@ -26,7 +45,8 @@ interface BufferCounts {
 interface WebGpuInternals {
   bufferManager?: BufferCounts;
   textureManager?: BufferCounts;
-  tensorDataPendingDisposal?: unknown[];
+  tensorDataPendingDisposal?: object[];
+  tensorMap?: { get(dataId: object): { resource?: { size?: number } | null } | undefined };
 }
 
 interface WasmInternals {
@@ -50,7 +70,16 @@ interface WasmInternals {
  */
 export function gpuMemory(): GpuMemory {
   const name = tf.getBackend() ?? "none";
-  const result: GpuMemory = { backend: name, inUse: 0, pooled: 0, pendingFrees: 0, wasmHeap: 0 };
+  const result: GpuMemory = {
+    backend: name,
+    inUse: 0,
+    pooled: 0,
+    pendingFrees: 0,
+    pendingFreeBytes: 0,
+    allocated: 0,
+    tensorBytes: name === "none" ? 0 : tf.memory().numBytes,
+    wasmHeap: 0,
+  };
   const backend = name === "none" ? undefined : tf.findBackend(name);
   if (!backend) return result;
   if (name === "webgpu") {
@@ -58,9 +87,17 @@ export function gpuMemory(): GpuMemory {
     const used = (b.bufferManager?.numBytesUsed ?? 0) + (b.textureManager?.numBytesUsed ?? 0);
     const allocated = (b.bufferManager?.numBytesAllocated ?? 0) +
       (b.textureManager?.numBytesAllocated ?? 0);
-    result.inUse = used;
+    // A disposed tensor read by a command not yet submitted keeps its buffer
+    // "used" until submitQueue(); count those bytes as pending, not in use.
+    const pending = b.tensorDataPendingDisposal ?? [];
+    let pendingBytes = 0;
+    for (const dataId of pending) pendingBytes += b.tensorMap?.get(dataId)?.resource?.size ?? 0;
+    pendingBytes = Math.min(pendingBytes, used);
+    result.inUse = used - pendingBytes;
+    result.pendingFrees = pending.length;
+    result.pendingFreeBytes = pendingBytes;
+    result.allocated = allocated;
     result.pooled = Math.max(0, allocated - used);
-    result.pendingFrees = b.tensorDataPendingDisposal?.length ?? 0;
   } else if (name === "wasm") {
     result.wasmHeap = (backend as unknown as WasmInternals).wasm?.HEAPU8?.buffer.byteLength ?? 0;
   }
