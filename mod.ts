@@ -33,6 +33,23 @@ export type { Probe } from "./lib/memory/probes.ts";
 // dtype
 
 // data
+export { Dataset } from "./lib/data/dataset.ts";
+export type {
+  BatchOf,
+  BatchOptions,
+  FilterOptions,
+  IterateOptions,
+  OpenStage,
+  RowOf,
+  ShuffleOptions,
+  StageContext,
+  StageOptions,
+} from "./lib/data/dataset.ts";
+export type { TensorBatch, ToTensorsOptions } from "./lib/data/_to_tensors.ts";
+export { from } from "./lib/data/from.ts";
+export type { FromSource } from "./lib/data/from.ts";
+export { parquet } from "./lib/data/parquet.ts";
+export type { ParquetOptions } from "./lib/data/parquet.ts";
 
 // sparse
 
