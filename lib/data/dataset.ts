@@ -247,6 +247,15 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
    * ```
    */
   filter(
+    fn: (row: RowOf<T>, index: number) => unknown,
+    options?: FilterOptions & { by?: "row" },
+  ): Dataset<T>;
+  /** Keeps the rows where the mask that `fn` returns for each batch is truthy. */
+  filter(
+    fn: (batch: T) => ArrayLike<unknown>,
+    options: FilterOptions & { by: "batch" },
+  ): Dataset<T>;
+  filter(
     fn: ((row: RowOf<T>, index: number) => unknown) | ((batch: T) => ArrayLike<unknown>),
     options: FilterOptions = {},
   ): Dataset<T> {
