@@ -4,7 +4,7 @@
  * @module
  */
 import { type Data, type DataType, RecordBatch, Type } from "apache-arrow";
-import { tf } from "../_tf.ts";
+import type { tf } from "../_tf.ts";
 import { markOwned } from "../dispose/_ownership.ts";
 
 /** Options for `Dataset.toTensors`. */
@@ -46,6 +46,7 @@ export interface TensorBatch {
 }
 
 type AnyData = Data<DataType>;
+type TF = typeof tf;
 
 const F32_EXACT = 2 ** 24;
 const I32_MIN = -(2 ** 31);
@@ -204,6 +205,7 @@ function writeColumn(
 }
 
 function toMatrix(
+  tf: TF,
   batch: RecordBatch,
   columns: string[],
   spec: ToTensorsOptions,
@@ -242,6 +244,8 @@ export async function* tensorStage(
       `Cannot make tensors: yDtype must be "float32" or "int32", got "${yDtype}"`,
     );
   }
+  // Loaded on first use: reading data must not pay for starting tfjs.
+  const { tf } = await import("../_tf.ts");
   let current: tf.Tensor[] = [];
   const release = () => {
     for (const t of current) if (!t.isDisposed) t.dispose();
@@ -259,10 +263,10 @@ export async function* tensorStage(
           }`,
         );
       }
-      const xs = toMatrix(batch, spec.x, spec, "float32", base);
+      const xs = toMatrix(tf, batch, spec.x, spec, "float32", base);
       let y: tf.Tensor2D;
       try {
-        y = toMatrix(batch, ys, spec, yDtype, base);
+        y = toMatrix(tf, batch, ys, spec, yDtype, base);
       } catch (e) {
         xs.dispose();
         throw e;

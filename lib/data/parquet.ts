@@ -22,7 +22,7 @@ import {
   parquetRead,
   type SchemaElement,
 } from "hyparquet";
-import { compressors } from "hyparquet-compressors";
+import { codecs as compressors } from "./_codecs.ts";
 import {
   countNulls,
   dataBytes,
@@ -34,6 +34,12 @@ import {
 import { Dataset, type StageOptions } from "./dataset.ts";
 import { openRandomAccess, sourceName } from "./_source.ts";
 import { trackProgress } from "./_progress.ts";
+import {
+  decodeColumnChunk,
+  type DecodedColumn,
+  fastColumn,
+  UnsupportedEncoding,
+} from "./_parquet_decode.ts";
 
 /** Options for {@linkcode parquet}. */
 export interface ParquetOptions extends StageOptions {
@@ -172,6 +178,26 @@ function buildColumn(
   );
 }
 
+/** Wraps a fast-path decoded column as Arrow data (zero-copy; reinterprets unsigned ints). */
+function toArrow(
+  el: SchemaElement,
+  decoded: DecodedColumn,
+  dictionary: GrowingDictionary | undefined,
+): AnyData {
+  const rows = decoded.values.length;
+  const bitmap = decoded.valid ? packValidity(decoded.valid, rows) : undefined;
+  if (dictionary) return dictionary.data(decoded.values as Int32Array, bitmap);
+  const type = arrowType(el)!;
+  const Want =
+    (type as unknown as { ArrayType: new (b: ArrayBuffer, o: number, n: number) => Int32Array })
+      .ArrayType;
+  let values = decoded.values;
+  if (values.constructor !== Want) {
+    values = new Want(values.buffer as ArrayBuffer, values.byteOffset, values.length);
+  }
+  return fixedData(type, values, bitmap);
+}
+
 // hyparquet's defaults make Date objects; keep raw integers for typed arrays.
 const rawParsers = {
   timestampFromMilliseconds: (v: bigint) => v,
@@ -254,38 +280,82 @@ export function parquet(source: string | URL, options: ParquetOptions = {}): Dat
       for (const group of metadata.row_groups) {
         ctx.signal?.throwIfAborted();
         const groupRows = Number(group.num_rows);
-        const chunks = new Map<string, { rowStart: number; data: Decoded }[]>();
-        for (const c of columns) chunks.set(c, []);
-        try {
-          await parquetRead({
-            file: asyncBuffer,
-            metadata,
-            columns,
-            rowStart: groupStart,
-            rowEnd: groupStart + groupRows,
-            compressors,
-            parsers: rawParsers,
-            onChunk(chunk) {
-              chunks.get(chunk.columnName)?.push({
-                rowStart: chunk.rowStart,
-                data: chunk.columnData as unknown as Decoded,
-              });
-            },
-          });
-        } catch (e) {
-          if (ctx.signal?.aborted) throw ctx.signal.reason;
-          throw new TypeError(
-            `Cannot read parquet "${name}": row group at row ${groupStart}: ${
-              (e as Error).message
-            }`,
-            { cause: e },
-          );
+        const data = new Array<AnyData>(columns.length);
+        const slow: string[] = [];
+        // Fast path: each projected column chunk is read (one range) and
+        // decoded straight into typed arrays.
+        for (let i = 0; i < columns.length; i++) {
+          const c = columns[i];
+          const el = byName.get(c)!;
+          const chunk = group.columns.find((x) => x.meta_data?.path_in_schema[0] === c);
+          const meta = chunk?.meta_data;
+          if (!meta || !fastColumn(el, dictionaries.has(c))) {
+            slow.push(c);
+            continue;
+          }
+          const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+          const bytes = await file.read(start, start + Number(meta.total_compressed_size));
+          ctx.signal?.throwIfAborted();
+          try {
+            const decoded = decodeColumnChunk(
+              bytes,
+              meta,
+              el,
+              groupRows,
+              compressors,
+              dictionaries.get(c),
+            );
+            data[i] = toArrow(el, decoded, dictionaries.get(c));
+          } catch (e) {
+            if (e instanceof UnsupportedEncoding) slow.push(c);
+            else {
+              throw new TypeError(
+                `Cannot read parquet "${name}": column "${c}" in the row group at row ${groupStart}: ${
+                  (e as Error).message
+                }`,
+                { cause: e },
+              );
+            }
+          }
         }
-        const data = columns.map((c) => {
-          const parts = chunks.get(c)!.sort((a, b) => a.rowStart - b.rowStart).map((p) => p.data);
-          return buildColumn(byName.get(c)!, parts, groupRows, dictionaries.get(c));
-        });
-        chunks.clear();
+        if (slow.length > 0) {
+          const chunks = new Map<string, { rowStart: number; data: Decoded }[]>();
+          for (const c of slow) chunks.set(c, []);
+          try {
+            await parquetRead({
+              file: asyncBuffer,
+              metadata,
+              columns: slow,
+              rowStart: groupStart,
+              rowEnd: groupStart + groupRows,
+              compressors,
+              parsers: rawParsers,
+              onChunk(chunk) {
+                chunks.get(chunk.columnName)?.push({
+                  rowStart: chunk.rowStart,
+                  data: chunk.columnData as unknown as Decoded,
+                });
+              },
+            });
+          } catch (e) {
+            if (ctx.signal?.aborted) throw ctx.signal.reason;
+            throw new TypeError(
+              `Cannot read parquet "${name}": row group at row ${groupStart}: ${
+                (e as Error).message
+              }`,
+              { cause: e },
+            );
+          }
+          for (const c of slow) {
+            const parts = chunks.get(c)!.sort((a, b) => a.rowStart - b.rowStart).map((p) => p.data);
+            data[columns.indexOf(c)] = buildColumn(
+              byName.get(c)!,
+              parts,
+              groupRows,
+              dictionaries.get(c),
+            );
+          }
+        }
         const batch = makeBatch(columns, data, groupRows);
         let held = 0;
         for (const d of data) held += dataBytes(d);
