@@ -120,3 +120,97 @@ async function openHttp(
     async close() {},
   };
 }
+
+/** Bytes of a file, URL or stream read front to back, in chunks. */
+export interface ByteStream {
+  /** The path or URL, or "stream", for messages. */
+  readonly name: string;
+  /** Total size in bytes when known (files, URLs with Content-Length). */
+  readonly size: number | undefined;
+  /** The chunks, in order. */
+  chunks(): AsyncGenerator<Uint8Array>;
+}
+
+/** Opens a path, URL or ReadableStream for sequential reading. */
+export async function openByteStream(
+  src: string | URL | ReadableStream<Uint8Array>,
+  what: string,
+  signal?: AbortSignal,
+  chunkBytes = 1 << 20,
+): Promise<ByteStream> {
+  if (src instanceof ReadableStream) {
+    return {
+      name: "stream",
+      size: undefined,
+      async *chunks() {
+        const reader = src.getReader();
+        try {
+          while (true) {
+            signal?.throwIfAborted();
+            const { done, value } = await reader.read();
+            if (done) return;
+            yield value;
+          }
+        } finally {
+          await reader.cancel().catch(() => {});
+          reader.releaseLock();
+        }
+      },
+    };
+  }
+  const name = sourceName(src);
+  const url = isHttp(src);
+  if (url) {
+    const res = await fetch(url, { signal });
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw new TypeError(`Cannot read ${what} "${name}": HTTP ${res.status} ${res.statusText}`);
+    }
+    const length = res.headers.get("content-length");
+    const encoded = res.headers.get("content-encoding");
+    const body = res.body;
+    return {
+      name,
+      size: length && !encoded ? Number(length) : undefined,
+      async *chunks() {
+        const reader = body.getReader();
+        try {
+          while (true) {
+            signal?.throwIfAborted();
+            const { done, value } = await reader.read();
+            if (done) return;
+            yield value;
+          }
+        } finally {
+          await reader.cancel().catch(() => {});
+          reader.releaseLock();
+        }
+      },
+    };
+  }
+  let handle;
+  try {
+    handle = await openFile(localPath(src), "r");
+  } catch (e) {
+    throw new TypeError(`Cannot read ${what} "${name}": ${(e as Error).message}`, { cause: e });
+  }
+  const size = (await handle.stat()).size;
+  const file = handle;
+  return {
+    name,
+    size,
+    async *chunks() {
+      try {
+        while (true) {
+          signal?.throwIfAborted();
+          const buf = new Uint8Array(chunkBytes);
+          const { bytesRead } = await file.read(buf, 0, chunkBytes, null);
+          if (bytesRead === 0) return;
+          yield bytesRead === chunkBytes ? buf : buf.subarray(0, bytesRead);
+        }
+      } finally {
+        await file.close();
+      }
+    },
+  };
+}
