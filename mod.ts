@@ -48,6 +48,25 @@ export type { DisposeModelOptions, DisposeModelReport } from "./lib/dispose/disp
 // dtype
 
 // data
+export { Dataset } from "./lib/data/dataset.ts";
+export type {
+  BatchOf,
+  BatchOptions,
+  FilterOptions,
+  IterateOptions,
+  OpenStage,
+  RowOf,
+  ShuffleOptions,
+  StageContext,
+  StageOptions,
+} from "./lib/data/dataset.ts";
+export type { TensorBatch, ToTensorsOptions } from "./lib/data/_to_tensors.ts";
+export { from } from "./lib/data/from.ts";
+export type { FromSource } from "./lib/data/from.ts";
+export { csv } from "./lib/data/csv.ts";
+export type { CsvBadRow, CsvDataset, CsvOptions, CsvType } from "./lib/data/csv.ts";
+export { parquet } from "./lib/data/parquet.ts";
+export type { ParquetOptions } from "./lib/data/parquet.ts";
 
 // sparse
 

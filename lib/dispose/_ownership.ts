@@ -1,25 +1,36 @@
 /**
- * Which tensors belong to a dataset. A dataset disposes the tensors it yields
- * when the consumer pulls the next element or stops, so no user scope may
- * capture them: a scope that closed over one would dispose it under the
- * dataset's feet. `toTensors` marks what it yields; scopes skip marked tensors.
+ * Marks tensors owned by something other than the user's code (a dataset's
+ * `toTensors` stage) so that `scope()` never captures them: the owner
+ * disposes them itself. A WeakSet, so marking never keeps a tensor alive.
  * @module
  */
-
 const owned = new WeakSet<object>();
 
 /**
- * Marks a tensor as owned by a dataset, so that no disposal scope captures it.
- * @param t The tensor (any object; a WeakSet holds it, so marking never keeps it alive).
+ * Marks a tensor as owned by a dataset (or another owner that disposes it).
+ * @param t The tensor.
+ * @returns Nothing.
+ * @example
+ * ```ts
+ * import { isOwned, markOwned } from "./_ownership.ts";
+ * const t = {};
+ * markOwned(t);
+ * if (!isOwned(t)) throw new Error("not marked");
+ * ```
  */
 export function markOwned(t: object): void {
   owned.add(t);
 }
 
 /**
- * Whether a dataset owns this tensor.
+ * Whether a tensor was marked with {@linkcode markOwned}.
  * @param t The tensor.
- * @returns True when {@linkcode markOwned} was called on it.
+ * @returns True when an owner other than the user's scope disposes it.
+ * @example
+ * ```ts
+ * import { isOwned } from "./_ownership.ts";
+ * if (isOwned({})) throw new Error("a fresh object is not owned");
+ * ```
  */
 export function isOwned(t: object): boolean {
   return owned.has(t);

@@ -1,0 +1,216 @@
+/**
+ * Byte access for sources: random access (file reads at an offset, HTTP
+ * range requests) and sequential streams (files, URLs, ReadableStreams).
+ * @module
+ */
+import { open as openFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+
+/** Bytes of a file or URL read by position, never whole. */
+export interface RandomAccess {
+  /** The path or URL, for messages. */
+  readonly name: string;
+  /** Total size in bytes. */
+  readonly byteLength: number;
+  /** Reads bytes [start, end). */
+  read(start: number, end: number): Promise<Uint8Array>;
+  /** Releases the file handle. */
+  close(): Promise<void>;
+}
+
+/** A display name for a source: the path or URL as given. */
+export function sourceName(src: string | URL): string {
+  return src instanceof URL ? src.href : src;
+}
+
+function isHttp(src: string | URL): URL | null {
+  const s = typeof src === "string" ? src : src.href;
+  return /^https?:\/\//i.test(s) ? new URL(s) : null;
+}
+
+/** A local path for a string path or a file: URL. */
+export function localPath(src: string | URL): string {
+  if (src instanceof URL) return fileURLToPath(src);
+  return src.startsWith("file:") ? fileURLToPath(src) : src;
+}
+
+/** Opens a path or URL for random access. `what` names the format in errors ("parquet"). */
+export async function openRandomAccess(
+  src: string | URL,
+  what: string,
+  signal?: AbortSignal,
+): Promise<RandomAccess> {
+  const name = sourceName(src);
+  const url = isHttp(src);
+  if (url) return await openHttp(url, name, what, signal);
+  let handle;
+  try {
+    handle = await openFile(localPath(src), "r");
+  } catch (e) {
+    throw new TypeError(`Cannot read ${what} "${name}": ${(e as Error).message}`, { cause: e });
+  }
+  const size = (await handle.stat()).size;
+  return {
+    name,
+    byteLength: size,
+    async read(start, end) {
+      signal?.throwIfAborted();
+      const out = new Uint8Array(end - start);
+      let done = 0;
+      while (done < out.length) {
+        const { bytesRead } = await handle.read(out, done, out.length - done, start + done);
+        if (bytesRead === 0) {
+          throw new RangeError(
+            `Cannot read ${what} "${name}": unexpected end of file at byte ${start + done}`,
+          );
+        }
+        done += bytesRead;
+      }
+      return out;
+    },
+    async close() {
+      await handle.close();
+    },
+  };
+}
+
+async function openHttp(
+  url: URL,
+  name: string,
+  what: string,
+  signal?: AbortSignal,
+): Promise<RandomAccess> {
+  const rangeRequest = async (start: number, end: number): Promise<Response> => {
+    const res = await fetch(url, { headers: { Range: `bytes=${start}-${end - 1}` }, signal });
+    if (res.status !== 206) {
+      await res.body?.cancel();
+      throw new TypeError(
+        `Cannot read ${what} "${name}": expected HTTP 206 to a range request, got ${res.status}` +
+          (res.status === 200 ? " (the server does not support range requests)" : ""),
+      );
+    }
+    return res;
+  };
+  const probe = await rangeRequest(0, 1);
+  await probe.body?.cancel();
+  const total = /\/(\d+)\s*$/.exec(probe.headers.get("content-range") ?? "");
+  if (!total) {
+    throw new TypeError(
+      `Cannot read ${what} "${name}": the server did not say the file size (Content-Range: ${
+        probe.headers.get("content-range")
+      })`,
+    );
+  }
+  return {
+    name,
+    byteLength: Number(total[1]),
+    async read(start, end) {
+      if (end <= start) return new Uint8Array(0);
+      const res = await rangeRequest(start, end);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      if (bytes.length !== end - start) {
+        throw new RangeError(
+          `Cannot read ${what} "${name}": asked for bytes ${start}-${
+            end - 1
+          }, got ${bytes.length} bytes`,
+        );
+      }
+      return bytes;
+    },
+    async close() {},
+  };
+}
+
+/** Bytes of a file, URL or stream read front to back, in chunks. */
+export interface ByteStream {
+  /** The path or URL, or "stream", for messages. */
+  readonly name: string;
+  /** Total size in bytes when known (files, URLs with Content-Length). */
+  readonly size: number | undefined;
+  /** The chunks, in order. */
+  chunks(): AsyncGenerator<Uint8Array>;
+}
+
+/** Opens a path, URL or ReadableStream for sequential reading. */
+export async function openByteStream(
+  src: string | URL | ReadableStream<Uint8Array>,
+  what: string,
+  signal?: AbortSignal,
+  chunkBytes = 1 << 20,
+): Promise<ByteStream> {
+  if (src instanceof ReadableStream) {
+    return {
+      name: "stream",
+      size: undefined,
+      async *chunks() {
+        const reader = src.getReader();
+        try {
+          while (true) {
+            signal?.throwIfAborted();
+            const { done, value } = await reader.read();
+            if (done) return;
+            yield value;
+          }
+        } finally {
+          await reader.cancel().catch(() => {});
+          reader.releaseLock();
+        }
+      },
+    };
+  }
+  const name = sourceName(src);
+  const url = isHttp(src);
+  if (url) {
+    const res = await fetch(url, { signal });
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw new TypeError(`Cannot read ${what} "${name}": HTTP ${res.status} ${res.statusText}`);
+    }
+    const length = res.headers.get("content-length");
+    const encoded = res.headers.get("content-encoding");
+    const body = res.body;
+    return {
+      name,
+      size: length && !encoded ? Number(length) : undefined,
+      async *chunks() {
+        const reader = body.getReader();
+        try {
+          while (true) {
+            signal?.throwIfAborted();
+            const { done, value } = await reader.read();
+            if (done) return;
+            yield value;
+          }
+        } finally {
+          await reader.cancel().catch(() => {});
+          reader.releaseLock();
+        }
+      },
+    };
+  }
+  let handle;
+  try {
+    handle = await openFile(localPath(src), "r");
+  } catch (e) {
+    throw new TypeError(`Cannot read ${what} "${name}": ${(e as Error).message}`, { cause: e });
+  }
+  const size = (await handle.stat()).size;
+  const file = handle;
+  return {
+    name,
+    size,
+    async *chunks() {
+      try {
+        while (true) {
+          signal?.throwIfAborted();
+          const buf = new Uint8Array(chunkBytes);
+          const { bytesRead } = await file.read(buf, 0, chunkBytes, null);
+          if (bytesRead === 0) return;
+          yield bytesRead === chunkBytes ? buf : buf.subarray(0, bytesRead);
+        }
+      } finally {
+        await file.close();
+      }
+    },
+  };
+}

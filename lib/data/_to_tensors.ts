@@ -1,0 +1,296 @@
+/**
+ * The toTensors stage: RecordBatches → `{xs, ys}` tensors owned by the
+ * dataset (disposed on the next pull and when the pass ends).
+ * @module
+ */
+import { type Data, type DataType, RecordBatch, Type } from "apache-arrow";
+import type { tf } from "../_tf.ts";
+import { markOwned } from "../dispose/_ownership.ts";
+
+/** Options for `Dataset.toTensors`. */
+export interface ToTensorsOptions {
+  /** Feature columns, in order; each becomes one column of `xs` (or `depth` with one-hot). */
+  x: string[];
+  /** Target column(s); `ys` has shape `[rows, columns]` (or `[rows, depth]` one-hot). */
+  y: string | string[];
+  /**
+   * Value for nulls: one for all columns, or per column. Without one, a null throws.
+   * @default {undefined}
+   */
+  fill?: number | Record<string, number>;
+  /**
+   * Dictionary columns to one-hot encode, with their depth (number of
+   * categories); a code at or past the depth throws.
+   * @default {{}}
+   */
+  oneHot?: Record<string, number>;
+  /**
+   * dtype of `ys`: `"int32"` for class labels, else float32.
+   * @default {"float32"}
+   */
+  yDtype?: "float32" | "int32";
+  /** Stops the pass when aborted. */
+  signal?: AbortSignal;
+}
+
+/** One training step's tensors; they belong to the dataset until `keep()`. */
+export interface TensorBatch {
+  /** Features, float32 `[rows, features]`. */
+  xs: tf.Tensor2D;
+  /** Targets, `[rows, targets]`. */
+  ys: tf.Tensor2D;
+  /** The number of rows. */
+  rows: number;
+  /** Retains both tensors: the dataset no longer disposes them; you must. */
+  keep(): { xs: tf.Tensor2D; ys: tf.Tensor2D };
+}
+
+type AnyData = Data<DataType>;
+type TF = typeof tf;
+
+const F32_EXACT = 2 ** 24;
+const I32_MIN = -(2 ** 31);
+const I32_MAX = 2 ** 31 - 1;
+
+interface Target {
+  out: Float32Array | Int32Array;
+  stride: number;
+  dtype: "float32" | "int32";
+}
+
+function fillFor(spec: ToTensorsOptions, column: string): number | undefined {
+  if (typeof spec.fill === "number") return spec.fill;
+  return spec.fill?.[column];
+}
+
+function width(spec: ToTensorsOptions, column: string): number {
+  return spec.oneHot?.[column] ?? 1;
+}
+
+/**
+ * Writes one column into `target` at column offset `col`, validating types,
+ * nulls and exact ranges. `base` is the global row number of row 0 (for errors).
+ */
+function writeColumn(
+  batch: RecordBatch,
+  column: string,
+  spec: ToTensorsOptions,
+  target: Target,
+  col: number,
+  base: number,
+): void {
+  const vector = batch.getChild(column);
+  if (!vector) {
+    const names = batch.schema.fields.map((f) => f.name).join(", ");
+    throw new TypeError(
+      `Cannot make tensors: column "${column}" is not in the batch (columns: ${names})`,
+    );
+  }
+  const fill = fillFor(spec, column);
+  const depth = spec.oneHot?.[column];
+  const { out, stride } = target;
+  const [lo, hi] = target.dtype === "int32" ? [I32_MIN, I32_MAX] : [-F32_EXACT, F32_EXACT];
+  let row0 = 0;
+  for (const data of vector.data as AnyData[]) {
+    const n = data.length;
+    const type = data.type;
+    const hasNulls = data.nullCount > 0;
+    const bitmap = data.nullBitmap;
+    const off = data.offset;
+    const isNull = (i: number) =>
+      hasNulls && ((bitmap[(off + i) >> 3] >> ((off + i) & 7)) & 1) === 0;
+    const nullValue = (i: number): number => {
+      if (fill === undefined) {
+        throw new TypeError(
+          `Cannot make tensors: column "${column}" is null at row ${base + row0 + i}; ` +
+            `pass fill: { ${column}: <number> } to replace nulls`,
+        );
+      }
+      return fill;
+    };
+    const outOfRange = (i: number, v: bigint | number): never => {
+      throw new RangeError(
+        `Cannot make tensors: column "${column}" holds ${v} at row ${base + row0 + i}, ` +
+          `outside ${target.dtype}'s exact integer range [${lo}, ${hi}]`,
+      );
+    };
+    let get: (i: number) => number;
+    switch (type.typeId) {
+      case Type.Int:
+      case Type.Float: {
+        const values = data.values as ArrayLike<number | bigint>;
+        if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+          const big = values as BigInt64Array;
+          const blo = BigInt(lo);
+          const bhi = BigInt(hi);
+          get = (i) => {
+            const v = big[i];
+            if (v < blo || v > bhi) outOfRange(i, v);
+            return Number(v);
+          };
+        } else if (values instanceof Uint16Array && type.typeId === Type.Float) {
+          const vec = vector.data.length === 1 ? vector : null;
+          get = (i) => Number((vec ?? vector).get(row0 + i));
+        } else if (target.dtype === "int32" && type.typeId === Type.Float) {
+          const f = values as Float64Array;
+          get = (i) => {
+            const v = f[i];
+            if (!Number.isInteger(v) || v < lo || v > hi) outOfRange(i, v);
+            return v;
+          };
+        } else {
+          const f = values as Float64Array;
+          if (
+            target.dtype === "float32" && (values instanceof Int32Array ||
+              values instanceof Uint32Array)
+          ) {
+            get = (i) => {
+              const v = f[i];
+              if (v < lo || v > hi) outOfRange(i, v);
+              return v;
+            };
+          } else get = (i) => f[i];
+        }
+        break;
+      }
+      case Type.Dictionary: {
+        const codes = data.values as Int32Array;
+        get = (i) => codes[i];
+        break;
+      }
+      case Type.Bool: {
+        const bits = data.values as Uint8Array;
+        get = (i) => (bits[(off + i) >> 3] >> ((off + i) & 7)) & 1;
+        break;
+      }
+      default:
+        throw new TypeError(
+          `Cannot make tensors: column "${column}" has type ${type}, which has no numeric ` +
+            `tensor form; map it to numbers or dictionary-encode it first`,
+        );
+    }
+    if (depth !== undefined) {
+      if (type.typeId !== Type.Dictionary && type.typeId !== Type.Int) {
+        throw new TypeError(
+          `Cannot one-hot encode column "${column}": it has type ${type}, expected dictionary or integer codes`,
+        );
+      }
+      for (let i = 0; i < n; i++) {
+        const at = (row0 + i) * stride + col;
+        if (isNull(i)) {
+          const v = nullValue(i);
+          for (let d = 0; d < depth; d++) out[at + d] = v;
+          continue;
+        }
+        const code = get(i);
+        if (code < 0 || code >= depth) {
+          throw new RangeError(
+            `Cannot one-hot encode column "${column}": code ${code} at row ${base + row0 + i} ` +
+              `is outside the depth ${depth}`,
+          );
+        }
+        out[at + code] = 1;
+      }
+    } else if (hasNulls) {
+      for (let i = 0; i < n; i++) {
+        out[(row0 + i) * stride + col] = isNull(i) ? nullValue(i) : get(i);
+      }
+    } else if (stride === 1) {
+      for (let i = 0; i < n; i++) out[row0 + i] = get(i);
+    } else {
+      for (let i = 0; i < n; i++) out[(row0 + i) * stride + col] = get(i);
+    }
+    row0 += n;
+  }
+}
+
+function toMatrix(
+  tf: TF,
+  batch: RecordBatch,
+  columns: string[],
+  spec: ToTensorsOptions,
+  dtype: "float32" | "int32",
+  base: number,
+): tf.Tensor2D {
+  const rows = batch.numRows;
+  let stride = 0;
+  for (const c of columns) stride += width(spec, c);
+  const out = dtype === "int32" ? new Int32Array(rows * stride) : new Float32Array(rows * stride);
+  const target: Target = { out, stride, dtype };
+  let col = 0;
+  for (const c of columns) {
+    writeColumn(batch, c, spec, target, col, base);
+    col += width(spec, c);
+  }
+  return tf.tensor2d(out, [rows, stride], dtype);
+}
+
+/** The toTensors stage body; see `Dataset.toTensors`. */
+export async function* tensorStage(
+  source: AsyncIterable<unknown>,
+  spec: ToTensorsOptions,
+  ctx: { hold(bytes: number): void },
+): AsyncGenerator<TensorBatch> {
+  if (!Array.isArray(spec.x) || spec.x.length === 0) {
+    throw new TypeError(`Cannot make tensors: x must be a non-empty array of column names`);
+  }
+  const ys = typeof spec.y === "string" ? [spec.y] : spec.y;
+  if (!Array.isArray(ys) || ys.length === 0) {
+    throw new TypeError(`Cannot make tensors: y must be a column name or a non-empty array`);
+  }
+  const yDtype = spec.yDtype ?? "float32";
+  if (yDtype !== "float32" && yDtype !== "int32") {
+    throw new RangeError(
+      `Cannot make tensors: yDtype must be "float32" or "int32", got "${yDtype}"`,
+    );
+  }
+  // Loaded on first use: reading data must not pay for starting tfjs.
+  const { tf } = await import("../_tf.ts");
+  let current: tf.Tensor[] = [];
+  const release = () => {
+    for (const t of current) if (!t.isDisposed) t.dispose();
+    current = [];
+    ctx.hold(0);
+  };
+  let base = 0;
+  try {
+    for await (const batch of source) {
+      release();
+      if (!(batch instanceof RecordBatch)) {
+        throw new TypeError(
+          `Cannot make tensors: expected Arrow RecordBatches, got ${
+            Object.prototype.toString.call(batch)
+          }`,
+        );
+      }
+      const xs = toMatrix(tf, batch, spec.x, spec, "float32", base);
+      let y: tf.Tensor2D;
+      try {
+        y = toMatrix(tf, batch, ys, spec, yDtype, base);
+      } catch (e) {
+        xs.dispose();
+        throw e;
+      }
+      base += batch.numRows;
+      // tf.keep: an enclosing tf.tidy must not dispose what the dataset owns.
+      for (const t of [xs, y]) {
+        tf.keep(t);
+        markOwned(t);
+      }
+      current = [xs, y];
+      ctx.hold(xs.size * 4 + y.size * 4);
+      const mine = current;
+      yield {
+        xs,
+        ys: y,
+        rows: batch.numRows,
+        keep() {
+          if (current === mine) current = [];
+          return { xs, ys: y };
+        },
+      };
+    }
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,224 @@
+import assert from "node:assert/strict";
+import type { RecordBatch } from "apache-arrow";
+import { csv, type CsvBadRow, type CsvOptions } from "../../mod.ts";
+
+const WEATHER = "node_modules/vega-datasets/data/seattle-weather.csv";
+const AIRPORTS = "node_modules/vega-datasets/data/flights-airport.csv";
+
+/** A stream that delivers `text` in chunks of the given sizes (cycled). */
+function streamOf(text: string | Uint8Array, sizes = [1 << 20]): ReadableStream<Uint8Array> {
+  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+  let at = 0;
+  let k = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      const n = sizes[k++ % sizes.length];
+      controller.enqueue(bytes.slice(at, at + n));
+      at += n;
+    },
+  });
+}
+
+async function rowsOf(
+  source: string | ReadableStream<Uint8Array>,
+  options: CsvOptions = {},
+): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for await (const b of csv(source, options)) {
+    for (let i = 0; i < b.numRows; i++) out.push({ ...b.get(i)!.toJSON() });
+  }
+  return out;
+}
+
+const RFC =
+  'name,note,value\r\n"Smith, J","said ""hi""",1.5\r\n"multi\r\nline",,2\r\nplain,"",-3e2\r\n';
+
+Deno.test("RFC 4180: quoted delimiters, escaped quotes, newlines in quotes, CRLF, empty vs null", async () => {
+  const expected = [
+    { name: "Smith, J", note: 'said "hi"', value: 1.5 },
+    { name: "multi\r\nline", note: null, value: 2 },
+    { name: "plain", note: "", value: -300 },
+  ];
+  const types = { name: "string", note: "string" } as const;
+  assert.deepEqual(await rowsOf(streamOf(RFC), { types }), expected);
+  // Every chunking gives the same rows: quotes and CRLF split across chunk boundaries.
+  for (const sizes of [[1], [2], [3, 5], [7, 1, 13]]) {
+    assert.deepEqual(
+      await rowsOf(streamOf(RFC, sizes), { types, batchRows: 2 }),
+      expected,
+      `chunks ${sizes}`,
+    );
+  }
+  // No final newline, LF only, a BOM, another delimiter.
+  const noEol = '\uFEFFa;b\n1;x\n2;"y;z"';
+  assert.deepEqual(await rowsOf(streamOf(noEol), { delimiter: ";", types: { b: "string" } }), [
+    { a: 1, b: "x" },
+    { a: 2, b: "y;z" },
+  ]);
+});
+
+Deno.test("types: inferred, declared, dictionary codes stable across batches, nulls", async () => {
+  const text = "i,f,s,b\n1,0.5,red,true\n2,,blue,false\n3,2.5,red,\n4,1e3,,true\n";
+  const batches: RecordBatch[] = [];
+  for await (const b of csv(streamOf(text), { batchRows: 2 })) batches.push(b);
+  assert.deepEqual(
+    batches[0].schema.fields.map((f) => `${f.name}:${f.type}`),
+    ["i:Float64", "f:Float64", "s:Dictionary<Int32, Utf8>", "b:Bool"],
+  );
+  const rows = batches.flatMap((b) =>
+    Array.from({ length: b.numRows }, (_, i) => b.get(i)!.toJSON())
+  );
+  assert.deepEqual(rows.map((r) => r.f), [0.5, null, 2.5, 1000]);
+  assert.deepEqual(rows.map((r) => r.s), ["red", "blue", "red", null]);
+  assert.deepEqual(rows.map((r) => r.b), [true, false, null, true]);
+  const codes = batches.flatMap((b) => Array.from(b.getChild("s")!.data[0].values as Int32Array));
+  assert.equal(codes[0], codes[2], "red has one code in both batches");
+  const declared: RecordBatch[] = [];
+  for await (
+    const b of csv(streamOf(text), { types: { i: "int32", f: "float32" }, columns: ["f", "i"] })
+  ) {
+    declared.push(b);
+  }
+  assert.deepEqual(declared[0].schema.fields.map((f) => `${f.name}:${f.type}`), [
+    "f:Float32",
+    "i:Int32",
+  ]);
+  assert.deepEqual(Array.from(declared[0].getChild("i")!.toArray() as Int32Array), [1, 2, 3, 4]);
+  const big = "v\n9007199254740993\n-5\n";
+  for await (const b of csv(streamOf(big), { types: "int64" })) {
+    assert.deepEqual(Array.from(b.getChild("v")!.data[0].values as BigInt64Array), [
+      9007199254740993n,
+      -5n,
+    ]);
+  }
+});
+
+Deno.test("floats parse exactly as Number.parseFloat, on the fast path and off it", async () => {
+  let seed = 12345;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const texts: string[] = [];
+  for (let i = 0; i < 20000; i++) {
+    const r = rand();
+    const kind = i % 8;
+    if (kind === 0) texts.push((r * 1000 - 500).toFixed(Math.floor(rand() * 8)));
+    else if (kind === 1) texts.push(String(r * 10 ** Math.floor(rand() * 40 - 20)));
+    else if (kind === 2) texts.push(String(Math.floor(r * 1e6)));
+    else if (kind === 3) texts.push((r * 1e-5).toExponential(Math.floor(rand() * 17)));
+    else if (kind === 4) texts.push("0.1000000000000000055511151231257827");
+    else if (kind === 5) texts.push(String(r * 1e22 * 123.456));
+    else if (kind === 6) texts.push(`${Math.floor(r * 1e7)}.${Math.floor(rand() * 1e9)}`);
+    else {texts.push(
+        [
+          "-0",
+          "1e22",
+          "1e23",
+          "123456789012345678",
+          ".5",
+          "5.",
+          "+7",
+          " 8 ",
+          "NaN",
+          "-Infinity",
+        ][i % 10],
+      );}
+  }
+  const text = "x\n" + texts.join("\n") + "\n";
+  const f64: number[] = [];
+  const f32: number[] = [];
+  for await (const b of csv(streamOf(text, [4093]), { types: "float64" })) {
+    f64.push(...(b.getChild("x")!.toArray() as Float64Array));
+  }
+  for await (const b of csv(streamOf(text, [4093]), { types: "float32" })) {
+    f32.push(...(b.getChild("x")!.toArray() as Float32Array));
+  }
+  assert.equal(f64.length, texts.length);
+  for (let i = 0; i < texts.length; i++) {
+    const want = Number.parseFloat(texts[i]);
+    assert.ok(Object.is(f64[i], want), `"${texts[i]}" → ${f64[i]}, parseFloat says ${want}`);
+    assert.ok(Object.is(f32[i], Math.fround(want)), `"${texts[i]}" as float32`);
+  }
+});
+
+Deno.test("malformed rows throw naming the file, line and field", async () => {
+  const name = "stream";
+  await assert.rejects(() => rowsOf(streamOf("a,b\n1,2\n3\n")), {
+    name: "TypeError",
+    message: `Cannot read CSV "${name}": line 3 has 1 fields, expected 2`,
+  });
+  await assert.rejects(() => rowsOf(streamOf("a,b\n1,2\n3,4,5\n")), {
+    name: "TypeError",
+    message: `Cannot read CSV "${name}": line 3 has 3 fields, expected 2`,
+  });
+  await assert.rejects(() => rowsOf(streamOf('a,b\n1,2\n"x\ny",oops\n'), { types: "float64" }), {
+    name: "TypeError",
+    message: `Cannot read CSV "${name}": line 3 field "a": "x\ny" is not a number`,
+  });
+  await assert.rejects(() => rowsOf(streamOf('a,b\n1,2\n"open,3\n4,5\n')), {
+    name: "TypeError",
+    message: `Cannot read CSV "${name}": line 3 has an unclosed quote`,
+  });
+  await assert.rejects(() => rowsOf(streamOf('a,b\n"x"y,2\n'), { types: "string" }), {
+    name: "TypeError",
+    message: `Cannot read CSV "${name}": line 2 has unexpected byte "y" after field 1`,
+  });
+  await assert.rejects(() => rowsOf(streamOf("a\n1.5\n"), { types: "int32" }), {
+    name: "TypeError",
+    message: `Cannot read CSV "${name}": line 2 field "a": "1.5" is not a 32-bit integer`,
+  });
+  await assert.rejects(() => rowsOf(WEATHER, { columns: ["nope"] }), {
+    name: "TypeError",
+    message:
+      `Cannot read CSV "${WEATHER}": no column "nope" (columns: date, precipitation, temp_max, temp_min, wind, weather)`,
+  });
+  await assert.rejects(() => rowsOf("missing.csv"), {
+    name: "TypeError",
+    message: /^Cannot read CSV "missing.csv": ENOENT/,
+  });
+  assert.throws(() => csv(WEATHER, { delimiter: "ab" }), {
+    name: "RangeError",
+    message:
+      `Cannot read CSV "${WEATHER}": delimiter must be one ASCII character other than a quote or newline, got "ab"`,
+  });
+});
+
+Deno.test("skipBadRows skips and counts malformed rows", async () => {
+  const text = "a,b\n1,2\n3\n4,x\n5,6,7\n8,9\n";
+  const bad: CsvBadRow[] = [];
+  const ds = csv(streamOf(text), { types: "float64", skipBadRows: (row) => bad.push(row) });
+  const rows: unknown[] = [];
+  for await (const b of ds) for (let i = 0; i < b.numRows; i++) rows.push(b.get(i)!.toJSON());
+  assert.deepEqual(rows, [{ a: 1, b: 2 }, { a: 8, b: 9 }]);
+  assert.equal(ds.skippedRows, 3);
+  assert.deepEqual(bad.map((r) => r.line), [3, 4, 5]);
+  assert.equal(bad[1].message, 'line 4 field "b": "x" is not a number');
+});
+
+Deno.test("seattle-weather and flights-airport round-trip against pandas", async () => {
+  const script = `
+import pandas as pd, json, sys
+out = {}
+for path in sys.argv[1:]:
+    df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    out[path] = {"columns": list(df.columns), "rows": json.loads(df.to_json(orient="values"))}
+print(json.dumps(out))`;
+  const run = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", script, WEATHER, AIRPORTS],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+  const pandas = JSON.parse(new TextDecoder().decode(run.stdout));
+  for (const path of [WEATHER, AIRPORTS]) {
+    const expected = pandas[path] as { columns: string[]; rows: unknown[][] };
+    const ours: unknown[][] = [];
+    let columns: string[] = [];
+    for await (const b of csv(path, { batchRows: 300 })) {
+      columns = b.schema.fields.map((f) => f.name);
+      for (let i = 0; i < b.numRows; i++) ours.push(Object.values(b.get(i)!.toJSON()));
+    }
+    assert.deepEqual(columns, expected.columns);
+    assert.equal(ours.length, expected.rows.length);
+    assert.deepEqual(ours, expected.rows, path);
+  }
+});
