@@ -227,8 +227,9 @@ export function timelineFigure(input: FigureInput, maxPoints: number): PlotlyFig
     height: gpu ? 520 : 440,
     margin: { l: 64, r: 64, t: 48, b: 40 },
     hovermode: "x unified",
-    legend: { orientation: "h", y: -0.12 },
-    xaxis: { title: { text: "seconds" }, zeroline: false },
+    legend: { orientation: "h", y: -0.1, yanchor: "top" },
+    // Seconds as a tick suffix rather than an axis title: the legend sits below the axis.
+    xaxis: { ticksuffix: " s", zeroline: false },
     yaxis: { ...bytesAxis, title: { text: "host memory" }, domain: gpu ? [0.36, 1] : [0, 1] },
     yaxis2: {
       title: { text: "tensors" },
@@ -236,12 +237,22 @@ export function timelineFigure(input: FigureInput, maxPoints: number): PlotlyFig
       side: "right",
       rangemode: "tozero",
       showgrid: false,
+      // Whole tensors only: plotly would otherwise pick ticks like 4.33.
+      dtick: integerStep(peaks.tfTensors?.value ?? 0),
+      tickformat: ",d",
     },
     shapes,
     annotations,
   };
   if (gpu) layout.yaxis3 = { ...bytesAxis, title: { text: "GPU" }, domain: [0, 0.26] };
   return { data, layout };
+}
+
+function integerStep(max: number): number {
+  const raw = Math.max(1, max / 5);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const norm = raw / mag;
+  return Math.max(1, (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag);
 }
 
 function argmax(a: Float64Array, n: number): number {

@@ -400,6 +400,17 @@ export class Timeline {
     return plotlyBundle(this.figure(), { text: this.summary() });
   }
 
+  /**
+   * Displays the timeline now (a new output in Jupyter, the summary on
+   * stdout elsewhere). Ending a cell with `tl` does the same, but Deno's
+   * kernel may send a large result after the cell reports idle, which
+   * headless runners (nbclient, nbconvert) then drop; `await tl.show()` is sent
+   * before the cell ends.
+   */
+  async show(): Promise<void> {
+    await display(this[DISPLAY]());
+  }
+
   /** Writes a self-contained, offline HTML page (plotly.js inlined, gzipped) with the summary. */
   async saveHTML(path: string | URL): Promise<void> {
     await Deno.writeTextFile(
@@ -493,7 +504,7 @@ export class Timeline {
     const first = !this.#shownLive;
     const plotly = first ? "auto" : final && this.#liveCarrier ? "always" : "never";
     const bundle = plotlyBundle(this.figure(), { text: this.summary(), plotly });
-    if (first) this.#liveCarrier = String(bundle["text/html"]).includes("memkit-plotly-gz");
+    if (first) this.#liveCarrier = String(bundle["text/html"]).includes(`class="memkit-plotly-gz"`);
     this.#shownLive = true;
     await display(bundle, { displayId: this.#liveId, update: !first });
   }
