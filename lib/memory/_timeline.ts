@@ -224,7 +224,11 @@ export class Timeline {
       throw new TypeError(`timeline.mark: label must be a string, got ${typeof label}`);
     }
     const s = readSample();
-    this.#record(s);
+    // The mark's own reading closes the interval before it and opens the next;
+    // a peak read right at the mark is attributed to it.
+    for (const name of SERIES) {
+      if (s.values[name] > this.#intervalPeak[name]) this.#intervalPeak[name] = s.values[name];
+    }
     this.#marks.push({
       label,
       t: s.t - this.#t0,
@@ -233,6 +237,7 @@ export class Timeline {
       peak: this.#intervalPeak,
     });
     this.#intervalPeak = { ...s.values };
+    this.#record(s);
     this.check();
   }
 
@@ -395,9 +400,18 @@ export class Timeline {
     });
   }
 
-  /** The Jupyter MIME bundle: plotly JSON, offline HTML and the text summary. */
-  [DISPLAY](): MimeBundle {
+  /**
+   * The Jupyter MIME bundle: plotly JSON, offline HTML (static SVG that
+   * upgrades to plotly.js) and the text summary. `[Symbol.for("Jupyter.display")]`
+   * returns the same, so ending a cell with the timeline shows it.
+   */
+  bundle(): MimeBundle {
     return plotlyBundle(this.figure(), { text: this.summary() });
+  }
+
+  /** What Deno's kernel (and memkit's) call to show the timeline. */
+  [DISPLAY](): MimeBundle {
+    return this.bundle();
   }
 
   /**

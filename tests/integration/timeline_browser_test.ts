@@ -90,7 +90,7 @@ interface OutputState {
   note: string | null;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -164,7 +164,7 @@ Deno.test({
         "no network reference in the output",
       );
 
-      const port = await freePort();
+      const port = freePort();
       const args = [
         "-m",
         "notebook",
@@ -196,7 +196,10 @@ Deno.test({
       });
 
       const launched = browser;
-      async function open(context: Awaited<ReturnType<typeof launched.newContext>>, name: string) {
+      const open = async (
+        context: Awaited<ReturnType<typeof launched.newContext>>,
+        name: string,
+      ) => {
         const page = await context.newPage();
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
@@ -213,12 +216,15 @@ Deno.test({
         const state = await page.evaluate(STATE) as OutputState[];
         const trusted = await page.evaluate("IPython.notebook.trusted") as boolean;
         return { page, errors, state, trusted };
-      }
+      };
 
       const shared = await browser.newContext();
       const a = await open(shared, "full");
       await a.page.screenshot({ path: `${REPO}out/timeline_notebook.png`, fullPage: true });
       assert.equal(a.trusted, true);
+      // The classic notebook runs require.js: plotly.js must still end up on window.Plotly.
+      assert.equal(await a.page.evaluate("typeof define === 'function' && !!define.amd"), true);
+      assert.equal(await a.page.evaluate("window.__memkitPlotly.source"), "page");
       assert.deepEqual(a.errors, []);
       assert.equal(a.state.length, 3);
       for (const s of a.state) {
@@ -231,6 +237,7 @@ Deno.test({
       assert.deepEqual(b.errors, []);
       assert.equal(b.state.length, 2);
       for (const s of b.state) assert.equal(s.mode, "plotly", JSON.stringify(b.state));
+      assert.equal(await b.page.evaluate("window.__memkitPlotly.source"), "cache");
       await shared.close();
 
       // Cell 1 cleared, a browser that never saw plotly: each output still shows its plot (SVG).
