@@ -1,0 +1,131 @@
+/**
+ * A bounded, columnar store of samples. When it is full it halves itself by
+ * merging neighbouring pairs (keeping each series' max and min over the
+ * pair), and from then on merges that many raw samples into each slot, so a
+ * run of any length keeps at most `capacity` slots, evenly spaced in time.
+ * @module
+ */
+
+/** The fixed series every sample has. */
+export const SERIES = [
+  "rss",
+  "heapUsed",
+  "heapTotal",
+  "external",
+  "tfBytes",
+  "tfTensors",
+  "gpuInUse",
+  "gpuPooled",
+  "wasmHeap",
+  "probes",
+] as const;
+
+/** One of the fixed series. */
+export type SeriesName = typeof SERIES[number];
+
+/** One raw sample: fixed series plus bytes per probe. */
+export interface RawSample {
+  t: number;
+  values: Record<SeriesName, number>;
+  probes: Record<string, number>;
+}
+
+interface Column {
+  max: Float64Array;
+  min: Float64Array;
+}
+
+function column(capacity: number, fill = 0): Column {
+  return { max: new Float64Array(capacity).fill(fill), min: new Float64Array(capacity).fill(fill) };
+}
+
+/** Columns of slots; each slot summarises `stride` raw samples (or fewer, for the last). */
+export class SampleStore {
+  readonly capacity: number;
+  /** Raw samples per slot; doubles each time the store thins. */
+  stride = 1;
+  /** Filled slots. */
+  length = 0;
+  /** Raw samples seen in all. */
+  total = 0;
+  t: Float64Array;
+  cols: Record<SeriesName, Column>;
+  probes = new Map<string, Column>();
+  #pending = 0;
+
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 16 || capacity % 2 !== 0) {
+      throw new RangeError(
+        `timeline: options.maxSamples must be an even integer ≥ 16, got ${capacity}`,
+      );
+    }
+    this.capacity = capacity;
+    this.t = new Float64Array(capacity);
+    this.cols = Object.fromEntries(SERIES.map((s) => [s, column(capacity)])) as Record<
+      SeriesName,
+      Column
+    >;
+  }
+
+  /** Bytes held by the store's arrays. */
+  get bytes(): number {
+    let n = this.t.byteLength;
+    for (const c of Object.values(this.cols)) n += c.max.byteLength + c.min.byteLength;
+    for (const [name, c] of this.probes) n += c.max.byteLength + c.min.byteLength + name.length * 2;
+    return n;
+  }
+
+  push(sample: RawSample): void {
+    this.total++;
+    if (this.#pending === 0) {
+      if (this.length === this.capacity) this.#thin();
+      const i = this.length++;
+      this.t[i] = sample.t;
+      for (const s of SERIES) {
+        const c = this.cols[s];
+        c.max[i] = c.min[i] = sample.values[s];
+      }
+      for (const [name, c] of this.probes) c.max[i] = c.min[i] = sample.probes[name] ?? NaN;
+      for (const name in sample.probes) {
+        if (this.probes.has(name)) continue;
+        // A probe registered mid-run has no values before it existed: NaN, drawn as a gap.
+        const c = column(this.capacity, NaN);
+        c.max[i] = c.min[i] = sample.probes[name];
+        this.probes.set(name, c);
+      }
+    } else {
+      const i = this.length - 1;
+      for (const s of SERIES) merge(this.cols[s], i, sample.values[s]);
+      for (const [name, c] of this.probes) merge(c, i, sample.probes[name] ?? NaN);
+    }
+    this.#pending = (this.#pending + 1) % this.stride;
+  }
+
+  #thin(): void {
+    const half = this.length >> 1;
+    for (let i = 0; i < half; i++) this.t[i] = this.t[2 * i];
+    for (const c of [...Object.values(this.cols), ...this.probes.values()]) {
+      for (let i = 0; i < half; i++) {
+        c.max[i] = maxOf(c.max[2 * i], c.max[2 * i + 1]);
+        c.min[i] = minOf(c.min[2 * i], c.min[2 * i + 1]);
+      }
+      c.max.fill(NaN, half);
+      c.min.fill(NaN, half);
+    }
+    this.length = half;
+    this.stride *= 2;
+  }
+}
+
+function maxOf(a: number, b: number): number {
+  return Number.isNaN(a) ? b : Number.isNaN(b) ? a : a > b ? a : b;
+}
+
+function minOf(a: number, b: number): number {
+  return Number.isNaN(a) ? b : Number.isNaN(b) ? a : a < b ? a : b;
+}
+
+function merge(c: Column, i: number, v: number): void {
+  c.max[i] = maxOf(c.max[i], v);
+  c.min[i] = minOf(c.min[i], v);
+}

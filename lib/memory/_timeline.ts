@@ -1,0 +1,525 @@
+/** The Timeline class behind `timeline()` and `loadTimeline()`. */
+import { tf } from "../_tf.ts";
+import { gpuMemory } from "../backend/gpu_memory.ts";
+import { display, inJupyter, type MimeBundle } from "../plot/display.ts";
+import { humanBytes } from "../plot/human_bytes.ts";
+import { plotlyBundle } from "../plot/plotly_bundle.ts";
+import { plotlyHTML } from "../plot/plotly_html.ts";
+import type { PlotlyFigure } from "../plot/_figure_types.ts";
+import { BudgetExceededError } from "./budget_exceeded_error.ts";
+import { probeBytes } from "./probes.ts";
+import { type Peak, timelineFigure, type TimelineMark } from "./_figure.ts";
+import { type RawSample, SampleStore, SERIES, type SeriesName } from "./_store.ts";
+import { type LedgerEntry, ledgerOf, summaryText } from "./_summary.ts";
+
+export type { Peak, TimelineMark } from "./_figure.ts";
+export type { SeriesName } from "./_store.ts";
+export type { LedgerEntry } from "./_summary.ts";
+
+/** Memory limits for a timeline; see `Timeline.budget`. */
+export interface Budget {
+  /** Limit on the process RSS, in bytes. */
+  host?: number;
+  /** Limit on GPU bytes in use + pooled (webgpu), in bytes. */
+  gpu?: number;
+  /**
+   * Warn once usage reaches this fraction of a limit (again after it falls back below).
+   * @default {0.9}
+   */
+  warnAt?: number;
+  /**
+   * On exceeding a limit: `"throw"` aborts `Timeline.signal` and makes the next
+   * `mark()`/`check()` throw a BudgetExceededError; `"warn"` only warns.
+   * @default {"throw"}
+   */
+  action?: "throw" | "warn";
+  /**
+   * Where warnings go.
+   * @default {console.warn}
+   */
+  onWarn?: (message: string) => void;
+}
+
+/** Options for `figure()`. */
+export interface FigureOptions {
+  /**
+   * Points per trace, after largest-triangle-three-buckets decimation (peaks kept).
+   * @default {2000}
+   */
+  maxPoints?: number;
+}
+
+/** The saved form of a timeline (`saveJSON`, `toJSON`, `loadTimeline`). Times are ms since start. */
+export interface TimelineData {
+  format: "memkit-timeline";
+  version: 1;
+  everyMs: number;
+  startedAt: string;
+  /** Raw samples per stored slot (after thinning). */
+  stride: number;
+  /** Raw samples taken in all. */
+  total: number;
+  maxSamples: number;
+  t: number[];
+  series: Record<SeriesName, { max: number[]; min: number[] }>;
+  probes: Record<string, { max: (number | null)[]; min: (number | null)[] }>;
+  marks: TimelineMark[];
+  peaks: Record<SeriesName, Peak>;
+}
+
+/** Options the class needs; `timeline()` validates and fills them. */
+export interface TimelineInit {
+  everyMs: number;
+  maxSamples: number;
+  live: boolean;
+  liveEveryMs: number;
+  budget?: Budget;
+  title?: string;
+}
+
+const DISPLAY = Symbol.for("Jupyter.display");
+let liveCounter = 0;
+
+function zeros(): Record<SeriesName, number> {
+  return Object.fromEntries(SERIES.map((s) => [s, 0])) as Record<SeriesName, number>;
+}
+
+/** Reads every source once. Costs ~10 µs (Deno.memoryUsage dominates). */
+export function readSample(): RawSample {
+  const mu = Deno.memoryUsage();
+  // The engine's counters, not tf.memory(): that would start a backend if none is set yet.
+  const state = tf.engine().state;
+  const gpu = gpuMemory();
+  const probes = probeBytes();
+  let probeTotal = 0;
+  for (const name in probes) probeTotal += probes[name];
+  return {
+    t: performance.now(),
+    values: {
+      rss: mu.rss,
+      heapUsed: mu.heapUsed,
+      heapTotal: mu.heapTotal,
+      external: mu.external,
+      tfBytes: state.numBytes,
+      tfTensors: state.numTensors,
+      gpuInUse: gpu.inUse,
+      gpuPooled: gpu.pooled,
+      wasmHeap: gpu.wasmHeap,
+      probes: probeTotal,
+    },
+    probes,
+  };
+}
+
+/**
+ * A memory timeline: samples, marks, peaks, a ledger and budgets, drawn as a
+ * plotly figure. Made by `timeline()` (running) or `loadTimeline()` (stopped).
+ */
+export class Timeline {
+  /** Milliseconds between samples. */
+  readonly everyMs: number;
+  /** Aborted with a BudgetExceededError when a budget with action "throw" is exceeded. */
+  readonly signal: AbortSignal;
+  readonly #store: SampleStore;
+  readonly #marks: TimelineMark[] = [];
+  #peaks: Record<SeriesName, Peak>;
+  #intervalPeak = zeros();
+  #t0: number;
+  #startedAt: Date;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #liveTimer: ReturnType<typeof setInterval> | undefined;
+  #liveId: string | undefined;
+  #liveCarrier = false;
+  #shownLive = false;
+  #budget: Budget | undefined;
+  #warned = { host: false, gpu: false };
+  #error: BudgetExceededError | undefined;
+  #controller = new AbortController();
+  #last: RawSample | undefined;
+  #title: string;
+  #liveEveryMs: number;
+
+  /** @internal Use `timeline()` or `loadTimeline()`. */
+  constructor(init: TimelineInit, data?: TimelineData) {
+    this.everyMs = init.everyMs;
+    this.signal = this.#controller.signal;
+    this.#title = init.title ?? "memory timeline";
+    this.#liveEveryMs = init.liveEveryMs;
+    this.#store = new SampleStore(init.maxSamples);
+    this.#t0 = performance.now();
+    this.#startedAt = new Date();
+    this.#peaks = Object.fromEntries(
+      SERIES.map((s) => [s, { value: 0, t: 0, mark: null }]),
+    ) as Record<SeriesName, Peak>;
+    if (data) {
+      this.#restore(data);
+      return;
+    }
+    if (init.budget) this.budget(init.budget);
+    this.sample();
+    const timer = setInterval(() => this.sample(), this.everyMs);
+    // The sampler watches the program; it must never be the reason it keeps running.
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+    if (init.live && inJupyter()) this.#startLive();
+  }
+
+  /** True until `stop()`. */
+  get running(): boolean {
+    return this.#timer !== undefined;
+  }
+
+  /** Raw samples taken so far (stored ones are fewer once the store has thinned). */
+  get samples(): number {
+    return this.#store.total;
+  }
+
+  /** Bytes this timeline holds for its samples and marks (its own footprint). */
+  get bytes(): number {
+    let marks = 0;
+    for (const m of this.#marks) marks += 2 * m.label.length + 3 * 8 * SERIES.length + 64;
+    return this.#store.bytes + marks;
+  }
+
+  /** The marks made so far. */
+  get marks(): readonly TimelineMark[] {
+    return this.#marks;
+  }
+
+  /** The largest value of each series since the start or the last `resetPeaks()`. */
+  get peaks(): Record<SeriesName, Peak> {
+    return structuredClone(this.#peaks);
+  }
+
+  /** The latest raw sample's values. */
+  get latest(): Record<SeriesName, number> {
+    return { ...(this.#last?.values ?? zeros()) };
+  }
+
+  /** Takes one sample now (the timer calls this every `everyMs`). */
+  sample(): void {
+    const s = readSample();
+    this.#record(s);
+  }
+
+  #record(s: RawSample): void {
+    this.#last = s;
+    this.#store.push(s);
+    const mark = this.#marks.at(-1)?.label ?? null;
+    for (const name of SERIES) {
+      const v = s.values[name];
+      if (v > this.#peaks[name].value) this.#peaks[name] = { value: v, t: s.t - this.#t0, mark };
+      if (v > this.#intervalPeak[name]) this.#intervalPeak[name] = v;
+    }
+    if (this.#budget) this.#checkBudget(s);
+  }
+
+  /**
+   * Marks a moment (a cell, an epoch, a step) with a label; it samples right
+   * then, so the ledger between marks is exact. Throws the BudgetExceededError
+   * if a budget was exceeded since (after recording the mark).
+   */
+  mark(label: string): void {
+    if (typeof label !== "string") {
+      throw new TypeError(`timeline.mark: label must be a string, got ${typeof label}`);
+    }
+    const s = readSample();
+    // The mark's own reading closes the interval before it and opens the next;
+    // a peak read right at the mark is attributed to it.
+    for (const name of SERIES) {
+      if (s.values[name] > this.#intervalPeak[name]) this.#intervalPeak[name] = s.values[name];
+    }
+    this.#marks.push({
+      label,
+      t: s.t - this.#t0,
+      values: { ...s.values },
+      probes: s.probes,
+      peak: this.#intervalPeak,
+    });
+    this.#intervalPeak = { ...s.values };
+    this.#record(s);
+    this.check();
+  }
+
+  /** Throws the BudgetExceededError if a budget with action "throw" was exceeded. */
+  check(): void {
+    if (this.#error) throw this.#error;
+  }
+
+  /** Forgets the peaks so far: from now on they are measured from the current values. */
+  resetPeaks(): void {
+    const s = readSample();
+    const mark = this.#marks.at(-1)?.label ?? null;
+    for (const name of SERIES) {
+      this.#peaks[name] = { value: s.values[name], t: s.t - this.#t0, mark };
+    }
+  }
+
+  /**
+   * Sets (or replaces) memory limits. Usage is checked at every sample: at
+   * `warnAt` of a limit it warns once; past the limit, with action "throw", it
+   * aborts `signal` (pass it to `fit` or a dataset to stop them) and the next
+   * `mark()`/`check()` throws. Checks run on the sampler's timer, so they see
+   * usage between awaits; synchronous work between two awaits is not interrupted.
+   */
+  budget(limits: Budget): this {
+    for (const key of ["host", "gpu"] as const) {
+      const v = limits[key];
+      if (v !== undefined && !(typeof v === "number" && v > 0 && Number.isFinite(v))) {
+        throw new RangeError(
+          `timeline.budget: ${key} must be a positive number of bytes, got ${v}`,
+        );
+      }
+    }
+    const warnAt = limits.warnAt ?? 0.9;
+    if (!(warnAt > 0 && warnAt <= 1)) {
+      throw new RangeError(`timeline.budget: warnAt must be in (0, 1], got ${warnAt}`);
+    }
+    if (limits.action !== undefined && limits.action !== "throw" && limits.action !== "warn") {
+      throw new TypeError(
+        `timeline.budget: action must be "throw" or "warn", got "${limits.action}"`,
+      );
+    }
+    this.#budget = { ...limits, warnAt };
+    this.#warned = { host: false, gpu: false };
+    if (this.#last) this.#checkBudget(this.#last);
+    return this;
+  }
+
+  #checkBudget(s: RawSample): void {
+    const b = this.#budget as Budget;
+    const warnAt = b.warnAt ?? 0.9;
+    const used = { host: s.values.rss, gpu: s.values.gpuInUse + s.values.gpuPooled };
+    const what = { host: "Host memory (process RSS)", gpu: "GPU memory (in use + pooled)" };
+    for (const kind of ["host", "gpu"] as const) {
+      const limit = b[kind];
+      if (limit === undefined) continue;
+      const fraction = used[kind] / limit;
+      const at = `${((s.t - this.#t0) / 1000).toFixed(1)} s`;
+      const after = this.#marks.length ? ` after mark "${this.#marks.at(-1)?.label}"` : "";
+      if (fraction >= 1 && (b.action ?? "throw") === "throw" && !this.#error) {
+        this.#error = new BudgetExceededError(
+          kind,
+          used[kind],
+          limit,
+          `${what[kind]} budget exceeded: ${humanBytes(used[kind])} is over the ${
+            humanBytes(limit)
+          } limit at ${at}${after}`,
+        );
+        (b.onWarn ?? console.warn)(`memkit timeline: ${this.#error.message}; stopping`);
+        this.#warned[kind] = true;
+        this.#controller.abort(this.#error);
+      } else if (fraction >= warnAt && !this.#warned[kind]) {
+        this.#warned[kind] = true;
+        (b.onWarn ?? console.warn)(
+          `memkit timeline: ${what[kind]} is ${humanBytes(used[kind])}, ${
+            Math.round(fraction * 100)
+          }% of the ${humanBytes(limit)} budget at ${at}${after}`,
+        );
+      } else if (fraction < warnAt * 0.95) {
+        this.#warned[kind] = false;
+      }
+    }
+  }
+
+  /** Intervals between marks (start → first mark → … → now) with what grew and what shrank. */
+  ledger(): LedgerEntry[] {
+    const end = this.#last ?? readSample();
+    return ledgerOf(this.#marks, end.values, end.t - this.#t0, this.#intervalPeak, this.#first());
+  }
+
+  #first(): Record<SeriesName, number> {
+    const s = this.#store;
+    if (s.length === 0) return zeros();
+    return Object.fromEntries(SERIES.map((n) => [n, s.cols[n].min[0]])) as Record<
+      SeriesName,
+      number
+    >;
+  }
+
+  /** Stops sampling (takes a final sample; a live display gets its final update). Idempotent. */
+  stop(): this {
+    if (this.#timer === undefined) return this;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.sample();
+    if (this.#liveTimer !== undefined) {
+      clearInterval(this.#liveTimer);
+      this.#liveTimer = undefined;
+      void this.#showLive(true);
+    }
+    return this;
+  }
+
+  /** Same as `stop()`, for `using tl = timeline(…)`. */
+  [Symbol.dispose](): void {
+    this.stop();
+  }
+
+  /** The plotly figure: stacked host memory, GPU memory, tensors on a second axis, marks, peaks. */
+  figure(options: FigureOptions = {}): PlotlyFigure {
+    const maxPoints = options.maxPoints ?? 2000;
+    if (!Number.isInteger(maxPoints) || maxPoints < 16) {
+      throw new RangeError(`timeline.figure: maxPoints must be an integer ≥ 16, got ${maxPoints}`);
+    }
+    const seconds = this.#store.length
+      ? (this.#store.t[this.#store.length - 1] - this.#t0) / 1000
+      : 0;
+    const title = `${this.#title} · ${seconds.toFixed(1)} s · peak RSS ${
+      humanBytes(this.#peaks.rss.value)
+    }${
+      this.#peaks.tfBytes.value > 0 ? ` · peak tfjs ${humanBytes(this.#peaks.tfBytes.value)}` : ""
+    }`;
+    return timelineFigure({
+      store: this.#store,
+      t0: this.#t0,
+      everyMs: this.everyMs,
+      marks: this.#marks,
+      peaks: this.#peaks,
+      title,
+    }, maxPoints);
+  }
+
+  /** A plain-text summary: span, peaks, budget, and a table of marks. */
+  summary(): string {
+    const end = this.#last ?? readSample();
+    return summaryText({
+      title: this.#title,
+      everyMs: this.everyMs,
+      samples: this.#store.total,
+      stored: this.#store.length,
+      ownBytes: this.bytes,
+      running: this.running,
+      seconds: (end.t - this.#t0) / 1000,
+      peaks: this.#peaks,
+      marks: this.#marks,
+      ledger: this.ledger(),
+      budget: this.#budget,
+      error: this.#error?.message,
+      gpu: this.#peaks.gpuInUse.value > 0 || this.#peaks.gpuPooled.value > 0,
+    });
+  }
+
+  /**
+   * The Jupyter MIME bundle: plotly JSON, offline HTML (static SVG that
+   * upgrades to plotly.js) and the text summary. `[Symbol.for("Jupyter.display")]`
+   * returns the same, so ending a cell with the timeline shows it.
+   */
+  bundle(): MimeBundle {
+    return plotlyBundle(this.figure(), { text: this.summary() });
+  }
+
+  /** What Deno's kernel (and memkit's) call to show the timeline. */
+  [DISPLAY](): MimeBundle {
+    return this.bundle();
+  }
+
+  /**
+   * Displays the timeline now (a new output in Jupyter, the summary on
+   * stdout elsewhere). Ending a cell with `tl` does the same, but Deno's
+   * kernel may send a large result after the cell reports idle, which
+   * headless runners (nbclient, nbconvert) then drop; `await tl.show()` is sent
+   * before the cell ends.
+   */
+  async show(): Promise<void> {
+    await display(this[DISPLAY]());
+  }
+
+  /** Writes a self-contained, offline HTML page (plotly.js inlined, gzipped) with the summary. */
+  async saveHTML(path: string | URL): Promise<void> {
+    await Deno.writeTextFile(
+      path,
+      plotlyHTML(this.figure(), { title: this.#title, text: this.summary() }),
+    );
+  }
+
+  /** Writes samples, marks and peaks as JSON; `loadTimeline(path)` reads it back. */
+  async saveJSON(path: string | URL): Promise<void> {
+    await Deno.writeTextFile(path, JSON.stringify(this.toJSON()));
+  }
+
+  /** The saved form (what `saveJSON` writes). */
+  toJSON(): TimelineData {
+    const s = this.#store;
+    const n = s.length;
+    const list = (a: Float64Array) => Array.from(a.subarray(0, n));
+    const nullable = (a: Float64Array) =>
+      Array.from(a.subarray(0, n), (v) => (Number.isNaN(v) ? null : v));
+    return {
+      format: "memkit-timeline",
+      version: 1,
+      everyMs: this.everyMs,
+      startedAt: this.#startedAt.toISOString(),
+      stride: s.stride,
+      total: s.total,
+      maxSamples: s.capacity,
+      t: Array.from(s.t.subarray(0, n), (t) => t - this.#t0),
+      series: Object.fromEntries(
+        SERIES.map((k) => [k, { max: list(s.cols[k].max), min: list(s.cols[k].min) }]),
+      ) as TimelineData["series"],
+      probes: Object.fromEntries(
+        [...s.probes].map(([k, c]) => [k, { max: nullable(c.max), min: nullable(c.min) }]),
+      ),
+      marks: structuredClone(this.#marks),
+      peaks: structuredClone(this.#peaks),
+    };
+  }
+
+  #restore(data: TimelineData): void {
+    const s = this.#store;
+    const n = data.t.length;
+    if (n > s.capacity) {
+      throw new RangeError(`loadTimeline: ${n} samples exceed maxSamples ${s.capacity}`);
+    }
+    this.#t0 = 0;
+    this.#startedAt = new Date(data.startedAt);
+    s.t.set(data.t);
+    for (const k of SERIES) {
+      const col = data.series[k];
+      if (!col || col.max.length !== n || col.min.length !== n) {
+        throw new TypeError(`loadTimeline: series "${k}" must have ${n} max and min values`);
+      }
+      s.cols[k].max.set(col.max);
+      s.cols[k].min.set(col.min);
+    }
+    for (const [name, col] of Object.entries(data.probes ?? {})) {
+      const max = new Float64Array(s.capacity).fill(NaN);
+      const min = new Float64Array(s.capacity).fill(NaN);
+      max.set(col.max.map((v) => v ?? NaN));
+      min.set(col.min.map((v) => v ?? NaN));
+      s.probes.set(name, { max, min });
+    }
+    s.length = n;
+    s.stride = data.stride;
+    s.total = data.total;
+    this.#marks.push(...data.marks);
+    this.#peaks = structuredClone(data.peaks);
+    if (n > 0) {
+      const values = Object.fromEntries(SERIES.map((k) => [k, s.cols[k].max[n - 1]])) as Record<
+        SeriesName,
+        number
+      >;
+      this.#last = { t: data.t[n - 1], values, probes: {} };
+    }
+  }
+
+  #startLive(): void {
+    this.#liveId = `memkit-timeline-${Date.now()}-${liveCounter++}`;
+    void this.#showLive(false);
+    const timer = setInterval(() => void this.#showLive(false), this.#liveEveryMs);
+    Deno.unrefTimer(timer);
+    this.#liveTimer = timer;
+  }
+
+  async #showLive(final: boolean): Promise<void> {
+    // The output that first carried plotly.js keeps carrying it in its final
+    // state, so a saved notebook still has a copy; the updates in between do
+    // not resend ~2 MB each time.
+    const first = !this.#shownLive;
+    const plotly = first ? "auto" : final && this.#liveCarrier ? "always" : "never";
+    const bundle = plotlyBundle(this.figure(), { text: this.summary(), plotly });
+    if (first) this.#liveCarrier = String(bundle["text/html"]).includes(`class="memkit-plotly-gz"`);
+    this.#shownLive = true;
+    await display(bundle, { displayId: this.#liveId, update: !first });
+  }
+}
