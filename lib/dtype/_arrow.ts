@@ -95,9 +95,14 @@ export function smallestInt(min: number, max: number, unsigned: boolean): IntNam
   return list[list.length - 1];
 }
 
-/** The smallest signed index type for a dictionary of `size` entries. */
-export function indexTypeFor(size: number): IntName {
-  return smallestInt(0, Math.max(0, size - 1), false);
+/**
+ * The smallest index type for a dictionary of `size` entries. Arrow allows
+ * unsigned indices (it prefers signed ones for interop); 129–256 entries
+ * fit uint8 where signed would need int16.
+ */
+export function indexTypeFor(size: number, unsigned: boolean): IntName {
+  const name = smallestInt(0, Math.max(0, size - 1), unsigned);
+  return name === "uint64" || name === "int64" ? "int32" : name;
 }
 
 /** The IntName of an Arrow integer type, or null. */

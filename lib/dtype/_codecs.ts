@@ -271,7 +271,7 @@ class NumericCodec implements Codec {
   ): Data {
     if (plan === "float32") {
       const out = new Float32Array(d.length);
-      const tol = this.forced === "float32" && this.o.tolerance === 0 ? 0 : this.o.tolerance;
+      const tol = this.o.tolerance;
       for (let i = 0; i < d.length; i++) {
         if (bits !== null && !validAt(bits, d.offset, i)) continue;
         const v = values[i];
@@ -446,7 +446,7 @@ class StringCodec implements Codec {
       this.reason = `more than ${this.o.categoryRatio} distinct values per row`;
       return;
     }
-    const idx = indexTypeFor(this.map.size);
+    const idx = indexTypeFor(this.map.size, this.o.unsigned);
     const est = this.used + 4 * this.offsets.length + this.rows * INTS[idx].bytes;
     if (this.forced === "dictionary" || est < this.srcBytes) {
       if (this.plan !== idx) this.dictType = new Dictionary(new Utf8(), INTS[idx].type());
@@ -515,7 +515,11 @@ class DictionaryCodec implements Codec {
   type: Dictionary | null = null;
   readonly srcIndex: IntName;
 
-  constructor(readonly source: Field, readonly forced: DowncastTarget | undefined) {
+  constructor(
+    readonly source: Field,
+    readonly forced: DowncastTarget | undefined,
+    readonly o: EngineOptions,
+  ) {
     this.srcIndex = intNameOf((source.type as Dictionary).indices)!;
   }
 
@@ -524,7 +528,7 @@ class DictionaryCodec implements Codec {
   }
 
   decide(): void {
-    const idx = indexTypeFor(this.size);
+    const idx = indexTypeFor(this.size, this.o.unsigned);
     if (this.forced === "keep" || INTS[idx].bytes >= INTS[this.srcIndex].bytes) {
       this.plan = "keep";
       return;
@@ -764,7 +768,7 @@ export function codecsFor(schema: Schema, o: EngineOptions, columns?: string[]):
       return new NumericCodec(f, forced, o);
     }
     if (t.typeId === Type.Utf8 || t.typeId === Type.LargeUtf8) return new StringCodec(f, forced, o);
-    if (DataType.isDictionary(t)) return new DictionaryCodec(f, forced);
+    if (DataType.isDictionary(t)) return new DictionaryCodec(f, forced, o);
     if (DataType.isTimestamp(t)) return new TimestampCodec(f, forced, o);
     if (forced !== undefined) {
       throw new TypeError(
