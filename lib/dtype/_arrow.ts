@@ -24,7 +24,15 @@ import {
 } from "apache-arrow";
 
 /** The integer types downcast can choose. */
-export type IntName = "int8" | "uint8" | "int16" | "uint16" | "int32" | "uint32" | "int64" | "uint64";
+export type IntName =
+  | "int8"
+  | "uint8"
+  | "int16"
+  | "uint16"
+  | "int32"
+  | "uint32"
+  | "int64"
+  | "uint64";
 
 type IntArray =
   | Int8Array
@@ -54,7 +62,13 @@ export const INTS: Record<IntName, IntInfo> = {
     type: () => new Int16(),
     array: (n) => new Int16Array(n),
   },
-  uint16: { min: 0, max: 65535, bytes: 2, type: () => new Uint16(), array: (n) => new Uint16Array(n) },
+  uint16: {
+    min: 0,
+    max: 65535,
+    bytes: 2,
+    type: () => new Uint16(),
+    array: (n) => new Uint16Array(n),
+  },
   int32: {
     min: -2147483648,
     max: 2147483647,
@@ -280,4 +294,18 @@ export function htmlTable(rows: string[][], rightAlign: boolean[], caption?: str
     .join("");
   const cap = caption ? `<caption style="text-align:left">${escapeHtml(caption)}</caption>` : "";
   return `<table class="memkit-table">${cap}<thead>${head}</thead><tbody>${body}</tbody></table>`;
+}
+
+const latin1 = new TextDecoder("latin1");
+
+// A Map key that is a bijection of the bytes: short strings build it by hand
+// (cheaper than a decoder call), long ones through windows-1252, which maps
+// every byte; the two never collide because their lengths differ.
+export function keyOf(b: Uint8Array, s: number, e: number): string {
+  if (e - s <= 24) {
+    let k = "";
+    for (let j = s; j < e; j++) k += String.fromCharCode(b[j]);
+    return k;
+  }
+  return latin1.decode(b.subarray(s, e));
 }

@@ -14,6 +14,7 @@ import {
   Field,
   Float16,
   Float32,
+  Int32,
   makeData,
   makeVector,
   Schema,
@@ -28,6 +29,7 @@ import {
   type IntName,
   intNameOf,
   INTS,
+  keyOf,
   numbersOf,
   smallestInt,
   typeName,
@@ -128,14 +130,16 @@ function gcdBig(a: bigint, b: bigint): bigint {
 }
 
 function make(type: DataType, d: Data, data: ArrayBufferView, extra: Record<string, unknown> = {}) {
-  return makeData({
-    type,
-    length: d.length,
-    nullCount: d.nullCount,
-    nullBitmap: bitmapFor(d),
-    data,
-    ...extra,
-  } as Parameters<typeof makeData>[0]);
+  return makeData(
+    {
+      type,
+      length: d.length,
+      nullCount: d.nullCount,
+      nullBitmap: bitmapFor(d),
+      data,
+      ...extra,
+    } as Parameters<typeof makeData>[0],
+  );
 }
 
 function withMeta(f: Field, type: DataType, meta?: Map<string, string>): Field {
@@ -333,20 +337,7 @@ class NumericCodec implements Codec {
   }
 }
 
-const latin1 = new TextDecoder("latin1");
 const utf8 = new TextDecoder();
-
-// A Map key that is a bijection of the bytes: short strings build it by hand
-// (cheaper than a decoder call), long ones through windows-1252, which maps
-// every byte; the two never collide because their lengths differ.
-function keyOf(b: Uint8Array, s: number, e: number): string {
-  if (e - s <= 24) {
-    let k = "";
-    for (let j = s; j < e; j++) k += String.fromCharCode(b[j]);
-    return k;
-  }
-  return latin1.decode(b.subarray(s, e));
-}
 
 /** Strings: dictionary-encoded with the smallest index type when few distinct values. */
 class StringCodec implements Codec {
@@ -449,7 +440,7 @@ class StringCodec implements Codec {
     const idx = indexTypeFor(this.map.size, this.o.unsigned);
     const est = this.used + 4 * this.offsets.length + this.rows * INTS[idx].bytes;
     if (this.forced === "dictionary" || est < this.srcBytes) {
-      if (this.plan !== idx) this.dictType = new Dictionary(new Utf8(), INTS[idx].type());
+      if (this.plan !== idx) this.dictType = new Dictionary(new Utf8(), INTS[idx].type() as Int32);
       this.plan = idx;
       this.reason = `${this.map.size} distinct`;
     } else {
@@ -535,7 +526,7 @@ class DictionaryCodec implements Codec {
     }
     if (idx !== this.plan) {
       const t = this.source.type as Dictionary;
-      this.type = new Dictionary(t.dictionary, INTS[idx].type(), null, t.isOrdered);
+      this.type = new Dictionary(t.dictionary, INTS[idx].type() as Int32, null, t.isOrdered);
     }
     this.plan = idx;
   }

@@ -112,18 +112,17 @@ export function downcastStream(
             e,
             e.row,
             `in batch ${batchIndex} does not fit ${
-              forced ? "the type asked by options.types" : `the type learned from the first ${
-                learn === 1 ? "batch" : `${learn} batches`
-              }`
+              forced
+                ? "the type asked by options.types"
+                : `the type learned from the first ${learn === 1 ? "batch" : `${learn} batches`}`
             }`,
           );
         }
         const was = c.target();
         c.observe(d);
         c.decide();
-        const message = `Column "${c.source.name}" widened from ${was} to ${c.target()} at batch ${
-          batchIndex
-        }: value ${e.value} at row ${e.row} did not fit`;
+        const message =
+          `Column "${c.source.name}" widened from ${was} to ${c.target()} at batch ${batchIndex}: value ${e.value} at row ${e.row} did not fit`;
         warnings.push(message);
         onWarning(message);
         return c.apply(d);

@@ -90,9 +90,11 @@ export class MemoryReport {
   }
 
   private caption(): string {
-    const parts = [`${this.rows} rows: ${formatBytes(this.totalBefore)} → ${
-      formatBytes(this.totalAfter)
-    } (${(100 * this.totalAfter / Math.max(1, this.totalBefore)).toFixed(1)}%)`];
+    const parts = [
+      `${this.rows} rows: ${formatBytes(this.totalBefore)} → ${formatBytes(this.totalAfter)} (${
+        (100 * this.totalAfter / Math.max(1, this.totalBefore)).toFixed(1)
+      }%)`,
+    ];
     if (this.unsupported.length) {
       parts.push(
         `unsupported, kept: ${this.unsupported.map((u) => `${u.column} (${u.type})`).join(", ")}`,

@@ -10,11 +10,20 @@ import {
   TimestampNanosecond,
   TimestampSecond,
 } from "apache-arrow";
-import { bitmapFor, bitsOf, columnsOf, isColumnar, makeBatch, validAt, writeInt64 } from "./_arrow.ts";
+import {
+  bitmapFor,
+  bitsOf,
+  columnsOf,
+  isColumnar,
+  makeBatch,
+  validAt,
+  writeInt64,
+} from "./_arrow.ts";
 import { TIMESTAMP_KEY, type TimestampMeta } from "./_codecs.ts";
 
 function timestampType(unit: number, tz: string | null): Timestamp {
-  const T = [TimestampSecond, TimestampMillisecond, TimestampMicrosecond, TimestampNanosecond][unit];
+  const T =
+    [TimestampSecond, TimestampMillisecond, TimestampMicrosecond, TimestampNanosecond][unit];
   return new T(tz);
 }
 
