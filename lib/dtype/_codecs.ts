@@ -233,7 +233,7 @@ class NumericCodec implements Codec {
     }
     this.plan = "keep";
     this.reason = this.isFloat && this.srcBytes === 8
-      ? `float32 would change values by up to ${this.f32err.toPrecision(3)}`
+      ? `float32 would change values by up to ${+this.f32err.toPrecision(3)}`
       : "";
   }
 
@@ -331,7 +331,7 @@ class NumericCodec implements Codec {
   note(): string {
     const e = this.error();
     if (e) {
-      return `${this.plan}: max error ${e.max.toPrecision(3)}, mean ${e.mean.toPrecision(3)}`;
+      return `${this.plan}: max error ${+e.max.toPrecision(3)}, mean ${+e.mean.toPrecision(3)}`;
     }
     return this.reason;
   }
