@@ -439,13 +439,16 @@ class StringCodec implements Codec {
     }
     const idx = indexTypeFor(this.map.size, this.o.unsigned);
     const est = this.used + 4 * this.offsets.length + this.rows * INTS[idx].bytes;
-    if (this.forced === "dictionary" || est < this.srcBytes) {
+    const few = this.map.size <= this.o.categoryRatio * this.rows;
+    if (this.forced === "dictionary" || (few && est < this.srcBytes)) {
       if (this.plan !== idx) this.dictType = new Dictionary(new Utf8(), INTS[idx].type() as Int32);
       this.plan = idx;
       this.reason = `${this.map.size} distinct`;
     } else {
       this.plan = "keep";
-      this.reason = "a dictionary would not be smaller";
+      this.reason = few
+        ? "a dictionary would not be smaller"
+        : `${this.map.size} distinct in ${this.rows} rows, above categoryRatio ${this.o.categoryRatio}`;
     }
   }
 
