@@ -19,7 +19,10 @@ import {
   Utf8,
 } from "apache-arrow";
 
-export const FLIGHTS = new URL("../../node_modules/vega-datasets/data/flights-3m.parquet", import.meta.url);
+export const FLIGHTS = new URL(
+  "../../node_modules/vega-datasets/data/flights-3m.parquet",
+  import.meta.url,
+);
 
 function utf8Column(values: ArrayLike<unknown>, name: string) {
   // hyparquet decodes UTF8 columns to strings even with utf8: false; encode
@@ -30,7 +33,9 @@ function utf8Column(values: ArrayLike<unknown>, name: string) {
   let at = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (typeof v !== "string") throw new TypeError(`flights: ${name} row ${i} is ${v}, expected a string`);
+    if (typeof v !== "string") {
+      throw new TypeError(`flights: ${name} row ${i} is ${v}, expected a string`);
+    }
     if (bytes.length - at < v.length * 3) {
       const grown = new Uint8Array(bytes.length * 2 + v.length * 3);
       grown.set(bytes.subarray(0, at));
@@ -58,8 +63,12 @@ function utf8Column(values: ArrayLike<unknown>, name: string) {
 }
 
 function int64Column(values: ArrayLike<unknown>, type: Int64 | TimestampMicrosecond) {
-  const out = values instanceof BigInt64Array ? values : BigInt64Array.from(values as ArrayLike<bigint>);
-  return makeData({ type, length: out.length, nullCount: 0, data: out } as Parameters<typeof makeData>[0]);
+  const out = values instanceof BigInt64Array
+    ? values
+    : BigInt64Array.from(values as ArrayLike<bigint>);
+  return makeData(
+    { type, length: out.length, nullCount: 0, data: out } as Parameters<typeof makeData>[0],
+  );
 }
 
 /** Reads `rowGroups` row groups (all by default) as naive Arrow batches. */
