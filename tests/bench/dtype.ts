@@ -146,7 +146,7 @@ bench(
 
 // ── MNIST: int8 per-channel weights and tf.io-quantized files ────────────────
 await useBackend({ backend: "wasm" });
-const { train, test } = await loadMnist(smoke ? 300 : 800, smoke ? 100 : 200);
+const { train, test } = await loadMnist(smoke ? 300 : 650, smoke ? 100 : 200);
 const model = tf.sequential({
   layers: [
     tf.layers.dense({
