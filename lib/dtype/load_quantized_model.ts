@@ -4,9 +4,10 @@ import { tf } from "../_tf.ts";
 /**
  * Loads a tfjs layers model directory from disk (model.json and the weight
  * files its manifest names), e.g. one written by `saveQuantizedModel`.
- * Quantized weights (uint8/uint16/float16) are decoded by tfjs itself. tfjs
- * has no file:// loader outside tfjs-node, which Deno cannot run; this is that
- * loader, through `tf.io.fromMemory`.
+ * Quantized weights (uint8/uint16/float16) are decoded by tfjs itself. In
+ * Deno, stock `tf.loadLayersModel("file:///abs/dir/model.json")` works too
+ * (tfjs fetches, and Deno's fetch reads file URLs); this takes plain relative
+ * or absolute paths and reads through `tf.io.fromMemory`.
  *
  * @param path The directory, or its model.json.
  * @returns The model, with float32 weights.

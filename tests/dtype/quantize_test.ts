@@ -168,6 +168,9 @@ Deno.test("quantized models: int8 per-channel within 1 point of float32 on MNIST
       const viaHttp = await tf.loadLayersModel(url);
       assert.equal(accuracy(viaHttp, testXs, test.labels), acc);
       viaHttp.dispose();
+      const viaFile = await tf.loadLayersModel(`file://${dir}/${dtype}/model.json`);
+      assert.equal(accuracy(viaFile, testXs, test.labels), acc);
+      viaFile.dispose();
     }
   } finally {
     await server.shutdown();
