@@ -15,6 +15,7 @@ import {
   TimestampMicrosecond,
   TimestampNanosecond,
   Utf8,
+  vectorFromArray,
 } from "apache-arrow";
 import { downcast, memoryReport, restoreTimestamps } from "../../mod.ts";
 import { readFlights } from "../bench/_flights.ts";
@@ -276,4 +277,15 @@ Deno.test("downcast: flights (2 row groups) to ≤ 35% of the naive bytes, colum
     const x = naive.getChild(name)!, y = table.getChild(name)!;
     for (let i = 0; i < x.length; i++) if (x.get(i) !== y.get(i)) assert.fail(`${name} row ${i}`);
   }
+});
+
+Deno.test("downcast: sliced tables (non-zero offsets) keep values and nulls on the right rows", () => {
+  const t = new Table({
+    x: vectorFromArray([1, null, 3, 4, 5, 6, 7, 8, 9, 10.5]),
+    s: vectorFromArray(["a", "b", null, "a", "b", "a", "b", "a", "b", "c"], new Utf8()),
+  }).slice(1, 7);
+  const { table } = downcast(t, { categoryRatio: 1 });
+  assert.equal(String(table.schema), "Schema<{ 0: x: Uint8, 1: s: Dictionary<Uint8, Utf8> }>");
+  assert.deepEqual(table.getChild("x")!.toJSON(), [null, 3, 4, 5, 6, 7]);
+  assert.deepEqual(table.getChild("s")!.toJSON(), ["b", null, "a", "b", "a", "b"]);
 });
