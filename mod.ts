@@ -67,6 +67,36 @@ export { disposeModel } from "./lib/dispose/dispose_model.ts";
 export type { DisposeModelOptions, DisposeModelReport } from "./lib/dispose/dispose_model.ts";
 
 // dtype
+export { profile } from "./lib/dtype/profile.ts";
+export type { ColumnProfile, Profile, ProfileOptions } from "./lib/dtype/profile.ts";
+export { downcast } from "./lib/dtype/downcast.ts";
+export type {
+  DowncastBatch,
+  DowncastOptions,
+  DowncastTable,
+  DowncastTarget,
+} from "./lib/dtype/downcast.ts";
+export { downcastStream } from "./lib/dtype/downcast_stream.ts";
+export type { DowncastStream, DowncastStreamOptions } from "./lib/dtype/downcast_stream.ts";
+export { restoreTimestamps } from "./lib/dtype/restore_timestamps.ts";
+export { memoryReport } from "./lib/dtype/memory_report.ts";
+export type { ColumnMemory, MemoryReport } from "./lib/dtype/memory_report.ts";
+export { quantize } from "./lib/dtype/quantize.ts";
+export type { QuantizedTensor, QuantizeOptions } from "./lib/dtype/quantize.ts";
+export { toFloat16 } from "./lib/dtype/to_float16.ts";
+export type { Float16Tensor } from "./lib/dtype/to_float16.ts";
+export { quantizeWeights } from "./lib/dtype/quantize_weights.ts";
+export type {
+  QuantizedWeight,
+  QuantizedWeights,
+  QuantizeWeightsOptions,
+} from "./lib/dtype/quantize_weights.ts";
+export { saveQuantizedModel } from "./lib/dtype/save_quantized_model.ts";
+export type {
+  SavedQuantizedModel,
+  SaveQuantizedModelOptions,
+} from "./lib/dtype/save_quantized_model.ts";
+export { loadQuantizedModel } from "./lib/dtype/load_quantized_model.ts";
 
 // data
 export { Dataset } from "./lib/data/dataset.ts";
