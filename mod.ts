@@ -32,7 +32,7 @@ export type { Probe } from "./lib/memory/probes.ts";
 
 // dtype
 export { profile } from "./lib/dtype/profile.ts";
-export type { ColumnProfile, Profile, ProfileOptions } from "./lib/dtype/profile.ts";
+export type { ColumnProfile, Profile, ProfileArray, ProfileOptions } from "./lib/dtype/profile.ts";
 export { downcast } from "./lib/dtype/downcast.ts";
 export type {
   DowncastBatch,
