@@ -68,7 +68,7 @@ export type { DisposeModelOptions, DisposeModelReport } from "./lib/dispose/disp
 
 // dtype
 export { profile } from "./lib/dtype/profile.ts";
-export type { ColumnProfile, Profile, ProfileOptions } from "./lib/dtype/profile.ts";
+export type { ColumnProfile, Profile, ProfileArray, ProfileOptions } from "./lib/dtype/profile.ts";
 export { downcast } from "./lib/dtype/downcast.ts";
 export type {
   DowncastBatch,

@@ -127,6 +127,7 @@ export function misfitError(c: Codec, m: Misfit, row: number, why: string): Rang
  * ```
  */
 export function downcast(input: Table, options?: DowncastOptions): DowncastTable;
+/** Downcasts a record batch: see the table overload. */
 export function downcast(input: RecordBatch, options?: DowncastOptions): DowncastBatch;
 export function downcast(
   input: Table | RecordBatch,

@@ -29,7 +29,7 @@ export interface DowncastStreamOptions extends DowncastOptions {
 
 /** The downcast batches, re-iterable when the source is, with a running report. */
 export interface DowncastStream extends AsyncIterable<RecordBatch> {
-  /** Bytes per column before and after over the batches emitted so far (null before the first). */
+  /** Bytes per column before and after over the batches of the latest pass so far (null before the first). */
   readonly report: MemoryReport | null;
   /** The warnings given so far (columns widened). */
   readonly warnings: readonly string[];
@@ -142,6 +142,8 @@ export function downcastStream(
     const signal = options.signal;
     signal?.throwIfAborted();
     batchIndex = 0;
+    // The report describes the latest pass: a new epoch starts it again.
+    if (codecs !== null) resetSums(codecs);
     const pending: RecordBatch[] = [];
     for await (const b of batches as AsyncIterable<RecordBatch>) {
       signal?.throwIfAborted();
@@ -174,6 +176,11 @@ export function downcastStream(
       c.decide();
     });
     codecs = cs;
+    resetSums(cs);
+  }
+
+  function resetSums(cs: Codec[]): void {
+    rows = 0;
     sums = cs.map(() => ({ before: 0, after: 0, seenB: new Set(), seenA: new Set() }));
   }
 

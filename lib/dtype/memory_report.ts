@@ -1,3 +1,4 @@
+import type { RecordBatch, Table } from "apache-arrow";
 import {
   type Columnar,
   columnsOf,
@@ -13,11 +14,13 @@ import {
 export interface ColumnMemory {
   /** The column name. */
   column: string;
-  /** Type and exact bytes before (or now, for a one-sided report). */
+  /** Type before (or now, for a one-sided report). */
   typeBefore: string;
+  /** Exact bytes before (or now, for a one-sided report). */
   bytesBefore: number;
-  /** Type and exact bytes after a conversion; equal to before when there was none. */
+  /** Type after a conversion; equal to before when there was none. */
   typeAfter: string;
+  /** Exact bytes after a conversion; equal to before when there was none. */
   bytesAfter: number;
   /** Why the column changed or not, and measured errors of lossy choices. */
   note: string;
@@ -66,6 +69,7 @@ export class MemoryReport {
     return this.totalBefore === 0 ? 0 : 1 - this.totalAfter / this.totalBefore;
   }
 
+  /** The header, one row per column and the total, as strings. */
   private table(): { rows: string[][]; right: boolean[] } {
     const rows = [["column", "type before", "bytes before", "type after", "bytes after", "note"]];
     for (const c of this.columns) {
@@ -89,6 +93,7 @@ export class MemoryReport {
     return { rows, right: [false, false, true, false, true, false] };
   }
 
+  /** Rows, totals, unsupported columns and warnings, one per line. */
   private caption(): string {
     const parts = [
       `${this.rows} rows: ${formatBytes(this.totalBefore)} → ${formatBytes(this.totalAfter)} (${
@@ -147,7 +152,10 @@ function measure(input: Columnar): { name: string; type: string; bytes: number }
  * if (r.totalBefore !== 9000) throw new Error(String(r.totalBefore));
  * ```
  */
-export function memoryReport(before: Columnar, after?: Columnar): MemoryReport {
+export function memoryReport(
+  before: Table | RecordBatch,
+  after?: Table | RecordBatch,
+): MemoryReport {
   if (!isColumnar(before) || (after !== undefined && !isColumnar(after))) {
     throw new TypeError(
       `Cannot build a memory report: expected an Arrow Table or RecordBatch, got ${

@@ -1,7 +1,6 @@
-import { Data, DataType, makeVector, Table, Type } from "apache-arrow";
+import { Data, DataType, makeVector, RecordBatch, Table, Type } from "apache-arrow";
 import {
   bitsOf,
-  type Columnar,
   columnsOf,
   dataBytes,
   formatBytes,
@@ -21,14 +20,16 @@ export interface ColumnProfile {
   column: string;
   /** Arrow type name, e.g. "int64", "utf8", "timestamp[us]". */
   type: string;
-  /** Rows, and how many of them are null. */
+  /** Rows. */
   rows: number;
+  /** Rows that are null. */
   nulls: number;
   /**
    * Smallest and largest valid value: numbers (bigint beyond ±2^53), ISO
    * strings for timestamps; null for strings and other types, or when all are null.
    */
   min: number | bigint | string | null;
+  /** Largest valid value, like `min`. */
   max: number | bigint | string | null;
   /** Whether every valid value is an integer (numbers only; null for other types). */
   integral: boolean | null;
@@ -55,6 +56,7 @@ export class Profile {
     return this.columns.reduce((s, c) => s + c.bytes, 0);
   }
 
+  /** The header and one row per column, as strings. */
   private rows(): { rows: string[][]; right: boolean[] } {
     const rows = [[
       "column",
@@ -107,7 +109,8 @@ export interface ProfileOptions {
   exactDistinct?: number;
 }
 
-type Typed =
+/** A typed array that {@linkcode profile} accepts as one column named "values". */
+export type ProfileArray =
   | Int8Array
   | Uint8Array
   | Int16Array
@@ -250,13 +253,16 @@ function profileColumn(name: string, type: DataType, chunks: Data[], exact: numb
  * }
  * ```
  */
-export function profile(input: Columnar | Typed, options: ProfileOptions = {}): Profile {
+export function profile(
+  input: Table | RecordBatch | ProfileArray,
+  options: ProfileOptions = {},
+): Profile {
   const exact = options.exactDistinct ?? 100_000;
   if (!(exact >= 0)) {
     throw new RangeError(`Cannot profile: options.exactDistinct is ${exact}, expected ≥ 0`);
   }
   if (ArrayBuffer.isView(input) && !(input instanceof DataView)) {
-    const v = makeVector(input as Typed);
+    const v = makeVector(input as ProfileArray);
     return new Profile([profileColumn("values", v.type, [...v.data], exact)]);
   }
   if (!isColumnar(input)) {
@@ -266,6 +272,6 @@ export function profile(input: Columnar | Typed, options: ProfileOptions = {}): 
       }`,
     );
   }
-  const { schema, chunks } = columnsOf(input instanceof Table ? input : input);
+  const { schema, chunks } = columnsOf(input);
   return new Profile(schema.fields.map((f, i) => profileColumn(f.name, f.type, chunks[i], exact)));
 }

@@ -36,11 +36,13 @@ export class QuantizedTensor {
   readonly shape: number[];
   /** The quantized values, row-major like the tensor. */
   readonly values: Int8Array | Int16Array;
-  /** One scale and one minimum per channel (one entry per tensor). */
+  /** One scale per channel (one entry per tensor). */
   readonly scales: Float32Array;
+  /** One minimum per channel (one entry per tensor). */
   readonly mins: Float32Array;
-  /** Largest and mean absolute difference between `dequantize()` and the original. */
+  /** Largest absolute difference between `dequantize()` and the original. */
   readonly maxError: number;
+  /** Mean absolute difference between `dequantize()` and the original. */
   readonly meanError: number;
 
   /** Use {@linkcode quantize}. */

@@ -79,6 +79,7 @@ function restore(d: Data, meta: TimestampMeta): Data {
  * ```
  */
 export function restoreTimestamps(input: Table): Table;
+/** Restores the timestamps of a record batch: see the table overload. */
 export function restoreTimestamps(input: RecordBatch): RecordBatch;
 export function restoreTimestamps(input: Table | RecordBatch): Table | RecordBatch {
   if (!isColumnar(input)) {

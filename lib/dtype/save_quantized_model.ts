@@ -15,13 +15,15 @@ export interface SaveQuantizedModelOptions {
 export interface SavedQuantizedModel {
   /** The files written: model.json and weights.bin. */
   files: string[];
-  /** Bytes of weights.bin, and of the same weights unquantized (float32). */
+  /** Bytes of weights.bin. */
   weightBytes: number;
+  /** Bytes of the same weights unquantized (float32). */
   float32Bytes: number;
   /** float32Bytes / weightBytes. */
   ratio: number;
-  /** Largest and mean absolute error of the weights as tfjs will load them. */
+  /** Largest absolute error of the weights as tfjs will load them. */
   maxError: number;
+  /** Mean absolute error of the weights as tfjs will load them. */
   meanError: number;
 }
 

@@ -6,8 +6,9 @@ export class Float16Tensor {
   readonly values: Float16Array;
   /** The shape. */
   readonly shape: number[];
-  /** Largest and mean absolute rounding error against the original values. */
+  /** Largest absolute rounding error against the original values. */
   readonly maxError: number;
+  /** Mean absolute rounding error against the original values. */
   readonly meanError: number;
 
   /** Use {@linkcode toFloat16}. */

@@ -98,6 +98,7 @@ Deno.test("downcastStream: learnBatches, re-iteration and early break", async ()
   ]);
   const epoch2 = await collect(stream);
   assert.equal(epoch2.length, 3);
+  assert.equal(stream.report!.rows, 6); // the latest pass, not both
   for await (const _ of stream) break;
   assert.equal(opened, 3);
   assert.equal(closed, 3);
