@@ -26,4 +26,17 @@ if (cpuFactory !== null) {
   }, 1);
 }
 
+// tfjs starts the highest-priority backend on the first op when none was set.
+// wasm (2) and webgpu (3) outrank cpu (1) but start asynchronously, so a
+// first op before `await useBackend()` would throw "backend has not yet been
+// initialized". Ranking them below cpu makes that first op run on cpu;
+// `useBackend()` still picks webgpu or wasm by name.
+for (const name of ["webgpu", "wasm"]) {
+  const factory = tf.findBackendFactory(name);
+  if (factory !== null) {
+    tf.removeBackend(name);
+    tf.registerBackend(name, factory, name === "webgpu" ? -1 : 0);
+  }
+}
+
 export { tf };

@@ -1,0 +1,194 @@
+/**
+ * `deno task demo`: memkit's main job, end to end, on real data that ships
+ * with the vega-datasets npm package (no download at run time).
+ *
+ * It streams flights-3m.parquet (3M flights, 11 row groups) one row group at a
+ * time, re-chunks it into training batches, derives features, trains a small
+ * tfjs model for one epoch to predict arrival delay from distance, hour of day
+ * and origin airport, and ends with a summary table and an offline HTML memory
+ * timeline under out/.
+ *
+ * Options: --backend auto|webgpu|wasm|cpu (or MEMKIT_BACKEND), --rows N (row
+ * limit; default all), --batch N (rows per step, default 4096), --out DIR
+ * (default out/demo).
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { Float32, makeData, RecordBatch, type Timestamp } from "apache-arrow";
+import { tf } from "../lib/_tf.ts";
+import { listen } from "../lib/dispose/_hooks.ts";
+import {
+  type BackendName,
+  disposeModel,
+  fit,
+  humanBytes,
+  parquet,
+  progress,
+  timeline,
+  useBackend,
+} from "../mod.ts";
+
+const FLIGHTS = new URL(
+  import.meta.resolve("../node_modules/vega-datasets/data/flights-3m.parquet"),
+);
+/** Origin airports get one-hot slots; flights-3m has 229 (the parquet source keeps codes stable). */
+const ORIGIN_SLOTS = 256;
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    backend: { type: "string" },
+    rows: { type: "string" },
+    batch: { type: "string", default: "4096" },
+    out: { type: "string", default: "out/demo" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (values.help) {
+  console.log(
+    "deno task demo [--backend auto|webgpu|wasm|cpu] [--rows N] [--batch N] [--out DIR]",
+  );
+  Deno.exit(0);
+}
+
+function positiveInt(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) {
+    console.error(`Invalid --${name} "${text}": expected a positive integer`);
+    Deno.exit(2);
+  }
+  return n;
+}
+const rowLimit = positiveInt("rows", values.rows, Infinity);
+const batchRows = positiveInt("batch", values.batch, 4096);
+const outDir = values.out!;
+
+/**
+ * Derives the model's inputs from one batch: distance in thousands of miles,
+ * hour of day (from the microsecond timestamp) as sin/cos so 23:00 sits next
+ * to 00:00, the origin code, and the delay in hours as the target.
+ */
+function features(batch: RecordBatch): RecordBatch {
+  const n = batch.numRows;
+  const dateVector = batch.getChild("date")!;
+  const date = dateVector.toArray() as BigInt64Array;
+  const perHour = 3600 * 10 ** (3 * (dateVector.type as Timestamp).unit); // unit 0 = s … 3 = ns
+  const distance = batch.getChild("distance")!.toArray() as BigInt64Array;
+  const delay = batch.getChild("delay")!.toArray() as BigInt64Array;
+  const hourSin = new Float32Array(n);
+  const hourCos = new Float32Array(n);
+  const dist = new Float32Array(n);
+  const target = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const hour = (Number(date[i]) / perHour) % 24;
+    hourSin[i] = Math.sin((2 * Math.PI * hour) / 24);
+    hourCos[i] = Math.cos((2 * Math.PI * hour) / 24);
+    dist[i] = Number(distance[i]) / 1000;
+    target[i] = Number(delay[i]) / 60;
+  }
+  const col = (data: Float32Array) => makeData({ type: new Float32(), length: n, data });
+  return new RecordBatch({
+    distance: col(dist),
+    hour_sin: col(hourSin),
+    hour_cos: col(hourCos),
+    origin: batch.getChild("origin")!.data[0],
+    delay_h: col(target),
+  });
+}
+
+const info = await useBackend(values.backend ? { backend: values.backend as BackendName } : {});
+const tensorsAtStart = tf.memory().numTensors;
+// The timeline samples every 50 ms and can miss a step's peak; this listener
+// sees every tensor created, so the peak it records is exact.
+const engineState = (tf.engine() as unknown as { state: { numBytes: number } }).state;
+let peakTfBytes = engineState.numBytes;
+const unlisten = listen({
+  created: () => {
+    if (engineState.numBytes > peakTfBytes) peakTfBytes = engineState.numBytes;
+  },
+  disposed: () => {},
+});
+const tl = timeline({ everyMs: 50, title: "memkit demo: flights-3m, one epoch" });
+const started = performance.now();
+
+let rows = 0;
+const data = parquet(FLIGHTS, { columns: ["date", "delay", "distance", "origin"] })
+  .take(rowLimit)
+  .batch(batchRows)
+  .map((batch) => {
+    rows += batch.numRows;
+    return features(batch);
+  })
+  .prefetch(2)
+  .toTensors({
+    x: ["distance", "hour_sin", "hour_cos", "origin"],
+    y: "delay_h",
+    oneHot: { origin: ORIGIN_SLOTS },
+  });
+
+const model = tf.sequential({
+  layers: [
+    tf.layers.dense({ inputShape: [3 + ORIGIN_SLOTS], units: 32, activation: "relu" }),
+    tf.layers.dense({ units: 16, activation: "relu" }),
+    tf.layers.dense({ units: 1 }),
+  ],
+});
+model.compile({ optimizer: tf.train.adam(1e-3), loss: "meanSquaredError" });
+
+const total = Math.min(rowLimit, 3_000_000);
+const bar = progress({ label: `training on ${info.backend}`, total, unit: "rows" });
+const history = await fit(model, data, {
+  epochs: 1,
+  timeline: tl,
+  progress: "silent",
+  onStep: (step) => {
+    bar.update(
+      rows,
+      `loss ${step.loss.toFixed(3)} · RSS ${humanBytes(Deno.memoryUsage().rss)} · ` +
+        `${step.numTensors} tensors`,
+    );
+  },
+});
+bar.done();
+tl.mark("trained");
+disposeModel(model, { optimizer: true });
+const tensorsAtEnd = tf.memory().numTensors;
+const wallMs = performance.now() - started;
+tl.stop();
+unlisten();
+
+await Deno.mkdir(outDir, { recursive: true });
+const htmlPath = `${outDir}/timeline.html`;
+await tl.saveHTML(htmlPath);
+await tl.saveJSON(`${outDir}/timeline.json`);
+
+const peaks = tl.peaks;
+const table: [string, string][] = [
+  ["rows seen", rows.toLocaleString("en-US")],
+  [
+    "backend",
+    info.backend + (info.skipped.webgpu ? ` (webgpu skipped: ${info.skipped.webgpu})` : ""),
+  ],
+  ["steps", String(history.steps)],
+  [
+    "first / last loss (h²)",
+    `${history.stepLoss[0]?.toFixed(3)} / ${history.stepLoss.at(-1)?.toFixed(3)}`,
+  ],
+  [
+    "wall time",
+    `${(wallMs / 1000).toFixed(1)} s (${
+      Math.round(rows / (wallMs / 1000)).toLocaleString("en-US")
+    } rows/s)`,
+  ],
+  ["peak RSS", humanBytes(peaks.rss.value)],
+  ["peak tfjs bytes", humanBytes(peakTfBytes)],
+  ["tensors at start / end", `${tensorsAtStart} / ${tensorsAtEnd}`],
+  ["memory timeline", htmlPath],
+];
+const width = Math.max(...table.map(([k]) => k.length));
+console.log(table.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"));
+if (tensorsAtEnd !== tensorsAtStart) {
+  console.error(`Leak: ${tensorsAtEnd - tensorsAtStart} tensors survived the run`);
+  Deno.exit(1);
+}
