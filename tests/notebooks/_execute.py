@@ -15,14 +15,38 @@ import time
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionComplete, CellExecutionError
+
+# Deno's kernel can report a cell idle before the cell's last stdout lines and
+# its result reach the iopub channel; nbclient stops listening at idle and
+# drops them (measured: 1 run in 3 lost outputs). After idle we keep reading
+# the cell's own messages until the channel is quiet for LATE_QUIET seconds.
+LATE_QUIET = 0.4
+
+
+class LateOutputClient(NotebookClient):
+    async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+        await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
+        while True:
+            try:
+                msg = await self.kc.iopub_channel.get_msg(timeout=LATE_QUIET)
+            except Exception:  # queue.Empty: quiet, the cell is done
+                return
+            if msg["parent_header"].get("msg_id") != parent_msg_id:
+                continue
+            if msg["msg_type"] == "status":
+                continue
+            try:
+                self.process_message(msg, cell, cell_index)
+            except CellExecutionComplete:
+                pass
 
 
 def main() -> int:
     path, kernel, out = sys.argv[1], sys.argv[2], sys.argv[3]
     timeout = int(sys.argv[4]) if len(sys.argv) > 4 else 600
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
+    client = LateOutputClient(
         nb,
         kernel_name=kernel,
         timeout=timeout,

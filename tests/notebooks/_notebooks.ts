@@ -8,6 +8,16 @@ import { SYSTEM_PYTHON } from "../../scripts/_setup.ts";
 /** The repository's notebooks/ folder. */
 export const NOTEBOOKS = new URL("../../notebooks/", import.meta.url);
 
+/**
+ * The kernel the notebooks run in: memkit's own ("memkit") once kernel/ is in
+ * the repository (kernel/main.ts exists), else Deno's ("deno"). The switch is
+ * automatic so the suite works before and after the kernel is merged.
+ */
+export async function notebookKernel(): Promise<"memkit" | "deno"> {
+  const main = new URL("../../kernel/main.ts", import.meta.url);
+  return await Deno.stat(main).then(() => "memkit" as const, () => "deno" as const);
+}
+
 /** What one execution reports. */
 export interface Execution {
   ok: boolean;
