@@ -53,6 +53,21 @@ Deno.test("trackLeaks: report groups survivors by user site, shape and dtype, wi
   assert.deepEqual(mem(), before);
 });
 
+Deno.test("trackLeaks: a tidy's survivor is sited where the tidy was called", () => {
+  const before = mem();
+  using leaks = trackLeaks();
+  function viaTidy(): tf.Tensor {
+    return tf.tidy(() => tf.ones([3]).add(1).mul(2));
+  }
+  const survivor = viaTidy();
+  const report = leaks.report();
+  assert.equal(report.tensors, 1, "the tidy's intermediates are gone");
+  assert.match(report.rows[0].site, /^viaTidy \(.*track_leaks_test\.ts:\d+:\d+\)$/);
+  survivor.dispose();
+  assert.equal(leaks.live, 0);
+  assert.deepEqual(mem(), before);
+});
+
 Deno.test("trackLeaks: a clean scope leaves an empty report", async () => {
   const before = mem();
   using leaks = trackLeaks();
