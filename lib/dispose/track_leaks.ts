@@ -76,7 +76,8 @@ function userFrames(error: Error): string[] {
     const line = raw.trim();
     if (!line.startsWith("at ")) continue;
     const frame = line.slice(3);
-    if (frame.includes(LIB) || FOREIGN.test(frame)) continue;
+    // Doc examples run from lib/ too, as virtual files named `file.ts#12-30.ts`.
+    if ((frame.includes(LIB) && !frame.includes(".ts#")) || FOREIGN.test(frame)) continue;
     frames.push(frame.replaceAll(prefix, ""));
   }
   return frames;
