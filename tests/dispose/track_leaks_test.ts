@@ -49,6 +49,7 @@ Deno.test("trackLeaks: report groups survivors by user site, shape and dtype, wi
   const html = bundle["text/html"];
   assert.match(html, /<table>.*<th>site<\/th>.*makeActivations/s);
   assert.equal(bundle["text/plain"], text);
+  assert.equal(Deno.inspect(report), text, "the terminal shows the table");
   tf.dispose([...kept, ints]);
   assert.deepEqual(mem(), before);
 });
