@@ -194,6 +194,22 @@ Deno.test("scope: keep after close is an error naming the scope", () => {
   assert.deepEqual(mem(), before);
 });
 
+Deno.test("scope: closing a scope that no using declaration opened is a TypeError", () => {
+  const before = mem();
+  const s = scope({ name: "manual" });
+  const t = tf.ones([3]); // not tracked: the scope was never opened
+  assert.throws(
+    () => s.dispose(),
+    (e: Error) =>
+      e instanceof TypeError &&
+      e.message.startsWith('Cannot close scope "manual": it was never opened; bind it with'),
+  );
+  assert.equal(t.isDisposed, false);
+  assert.equal(s.dispose(), 0, "a second close is a no-op");
+  t.dispose();
+  assert.deepEqual(mem(), before);
+});
+
 Deno.test("scope: keeping a container with a dataset tensor is a TypeError", () => {
   const before = mem();
   const owned = tf.ones([2]);
