@@ -163,10 +163,11 @@ export function trackLeaks(options: TrackLeaksOptions = {}): LeakTracker {
     onCollected({ site, shape: entry.shape, dtype: entry.dtype, bytes: entry.bytes });
   });
 
-  // Tensors made inside a tfjs tidy wait here for it to end: most of them die
-  // with it (an optimizer step makes ~150 and returns one), and the survivors
-  // all share the site where the tidy was called, so one stack serves them.
-  // That keeps stacks affordable on training steps (one capture, not 150).
+  // Tensors made inside a tfjs scope wait here for the outermost one to end:
+  // every op runs in one, and tidy, minimize and predict open more. Most of
+  // the tensors die with it (an optimizer step makes ~150 and returns one),
+  // and the survivors share the site where the outermost scope was entered,
+  // so one stack capture serves them all instead of one per tensor.
   let deferred: Array<[tf.Tensor, Entry]> = [];
   const capture = (): Error => {
     // tfjs puts 10–60 frames between user code and here; the default limit of
