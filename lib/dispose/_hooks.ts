@@ -16,8 +16,11 @@ type Tensor = tf.Tensor;
 
 /** A listener told of every tensor created and disposed (the leak tracker). */
 export interface TensorListener {
-  created(t: Tensor): void;
+  /** `inTidy`: created inside a tfjs `tidy` (user's or tfjs's own), which may dispose it. */
+  created(t: Tensor, inTidy: boolean): void;
   disposed(t: Tensor): void;
+  /** The outermost tfjs `tidy` has just ended (its survivors are known). */
+  tidyEnded?(): void;
 }
 
 /** The state behind one disposal scope. */
@@ -81,9 +84,12 @@ const listeners = new Set<TensorListener>();
 interface EngineInternals {
   trackTensor(a: Tensor, backend: unknown): void;
   disposeTensor(a: Tensor): void;
+  endScope(result?: unknown): void;
+  state: { scopeStack: unknown[] };
 }
 
 let installed = false;
+let original: Omit<EngineInternals, "state"> | undefined;
 
 /** Installs the engine hooks once; cheap to call again. */
 export function installHooks(): void {
@@ -92,6 +98,8 @@ export function installHooks(): void {
   const engine = tf.engine() as unknown as EngineInternals;
   const track = engine.trackTensor;
   const dispose = engine.disposeTensor;
+  const endScope = engine.endScope;
+  original = { trackTensor: track, disposeTensor: dispose, endScope };
   const Variable = tf.Variable;
   engine.trackTensor = function (this: EngineInternals, a: Tensor, backend: unknown): void {
     track.call(this, a, backend);
@@ -100,12 +108,35 @@ export function installHooks(): void {
       const s = nearestOpen(context.getStore());
       if (s !== undefined) s.add(a);
     }
-    if (listeners.size > 0) { for (const l of listeners) l.created(a); }
+    if (listeners.size > 0) {
+      const inTidy = this.state.scopeStack.length > 0;
+      for (const l of listeners) l.created(a, inTidy);
+    }
+  };
+  engine.endScope = function (this: EngineInternals, result?: unknown): void {
+    endScope.call(this, result);
+    if (listeners.size > 0 && this.state.scopeStack.length === 0) {
+      for (const l of listeners) l.tidyEnded?.();
+    }
   };
   engine.disposeTensor = function (this: EngineInternals, a: Tensor): void {
     if (listeners.size > 0) { for (const l of listeners) l.disposed(a); }
     dispose.call(this, a);
   };
+}
+
+/**
+ * Removes the engine hooks, restoring tfjs's own methods. For benchmarks that
+ * measure the hooks' cost against plain tfjs in one process; scopes opened
+ * while the hooks are off capture nothing.
+ */
+export function uninstallHooks(): void {
+  if (!installed || original === undefined) return;
+  const engine = tf.engine() as unknown as EngineInternals;
+  engine.trackTensor = original.trackTensor;
+  engine.disposeTensor = original.disposeTensor;
+  engine.endScope = original.endScope;
+  installed = false;
 }
 
 /** Adds a listener for tensor creation and disposal; returns its remover. */

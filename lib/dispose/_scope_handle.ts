@@ -23,7 +23,11 @@ export interface Scope extends Disposable, AsyncDisposable {
    * returned.
    */
   keep<T>(value: T): T;
-  /** Closes the scope now: disposes its tensors and returns how many. */
+  /**
+   * Closes the scope now: disposes its tensors and returns how many (0 when
+   * already closed). Throws a TypeError for a `scope()` that no `using`
+   * declaration opened: it tracked nothing, and silence would hide a leak.
+   */
   dispose(): number;
 }
 
@@ -94,6 +98,14 @@ export class ScopeHandle implements Scope {
 
   dispose(): number {
     if (!this.#core.open) return 0;
+    if (this.#lazyEnter) {
+      // Never bound by using: it tracked nothing, so "disposed 0" would hide a leak.
+      this.#core.close();
+      throw new TypeError(
+        `Cannot close scope "${this.name}": it was never opened; bind it with ` +
+          "`using s = scope()` or `await using s = await scope()` (or use scoped(fn))",
+      );
+    }
     const n = this.#core.close();
     this.#restore?.();
     return n;

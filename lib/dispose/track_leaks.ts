@@ -76,7 +76,8 @@ function userFrames(error: Error): string[] {
     const line = raw.trim();
     if (!line.startsWith("at ")) continue;
     const frame = line.slice(3);
-    if (frame.includes(LIB) || FOREIGN.test(frame)) continue;
+    // Doc examples run from lib/ too, as virtual files named `file.ts#12-30.ts`.
+    if ((frame.includes(LIB) && !frame.includes(".ts#")) || FOREIGN.test(frame)) continue;
     frames.push(frame.replaceAll(prefix, ""));
   }
   return frames;
@@ -162,24 +163,35 @@ export function trackLeaks(options: TrackLeaksOptions = {}): LeakTracker {
     onCollected({ site, shape: entry.shape, dtype: entry.dtype, bytes: entry.bytes });
   });
 
+  // Tensors made inside a tfjs scope wait here for the outermost one to end:
+  // every op runs in one, and tidy, minimize and predict open more. Most of
+  // the tensors die with it (an optimizer step makes ~150 and returns one),
+  // and the survivors share the site where the outermost scope was entered,
+  // so one stack capture serves them all instead of one per tensor.
+  let deferred: Array<[tf.Tensor, Entry]> = [];
+  const capture = (): Error => {
+    // tfjs puts 10–60 frames between user code and here; the default limit of
+    // 10 would often leave no user frame. The stack string is formatted only
+    // when a report needs it.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 64;
+    const error = new Error();
+    Error.stackTraceLimit = limit;
+    return error;
+  };
+
   const unlisten = listen({
-    created(t) {
+    created(t, inTidy) {
       if (!withVariables && t instanceof tf.Variable) return;
-      let error: Error | undefined;
+      const entry: Entry = { shape: t.shape, dtype: t.dtype, bytes: bytesOf(t), error: undefined };
       if (rate > 0) {
         credit += rate;
         if (credit >= 1) {
           credit -= 1;
-          // tfjs adds 10–30 frames between user code and here; the default
-          // limit of 10 would leave no user frame. The stack string is only
-          // formatted when a report needs it.
-          const limit = Error.stackTraceLimit;
-          Error.stackTraceLimit = 48;
-          error = new Error();
-          Error.stackTraceLimit = limit;
+          if (inTidy) deferred.push([t, entry]);
+          else entry.error = capture();
         }
       }
-      const entry: Entry = { shape: t.shape, dtype: t.dtype, bytes: bytesOf(t), error };
       live.set(t.id, entry);
       registry.register(t, [t.id, entry], entry);
     },
@@ -188,6 +200,14 @@ export function trackLeaks(options: TrackLeaksOptions = {}): LeakTracker {
       if (entry === undefined) return;
       live.delete(t.id);
       registry.unregister(entry);
+    },
+    tidyEnded() {
+      if (deferred.length === 0) return;
+      let error: Error | undefined;
+      for (const [t, entry] of deferred) {
+        if (!t.isDisposed) entry.error = error ??= capture();
+      }
+      deferred = [];
     },
   });
 

@@ -49,6 +49,27 @@ Deno.test("scope: await using works across awaits and on a thrown error", async 
   assert.deepEqual(mem(), before);
 });
 
+Deno.test("scope: without the extra await it is still right when calls are awaited in turn", async () => {
+  const before = mem();
+  async function step(i: number): Promise<tf.Tensor> {
+    await using s = scope();
+    const x = tf.fill([32], i);
+    await sleep(0);
+    return s.keep(x.add(1).sum());
+  }
+  let total: tf.Tensor = tf.scalar(0);
+  for (let i = 0; i < 200; i++) {
+    const r = await step(i);
+    const next = total.add(r); // made by the caller after the callee's scope closed
+    tf.dispose([total, r]);
+    total = next;
+  }
+  assert.equal((await total.data())[0], 32 * (199 * 200 / 2 + 200));
+  assert.deepEqual(mem(), { numTensors: before.numTensors + 1, numBytes: before.numBytes + 4 });
+  total.dispose();
+  assert.deepEqual(mem(), before);
+});
+
 Deno.test("scope: keep hands a tensor to the parent, which disposes it when it closes", () => {
   const before = mem();
   let inner: tf.Tensor;
@@ -169,6 +190,22 @@ Deno.test("scope: keep after close is an error naming the scope", () => {
     () => s.keep(t),
     (e: Error) => e.message === 'Cannot keep tensors: scope "late" is already closed',
   );
+  t.dispose();
+  assert.deepEqual(mem(), before);
+});
+
+Deno.test("scope: closing a scope that no using declaration opened is a TypeError", () => {
+  const before = mem();
+  const s = scope({ name: "manual" });
+  const t = tf.ones([3]); // not tracked: the scope was never opened
+  assert.throws(
+    () => s.dispose(),
+    (e: Error) =>
+      e instanceof TypeError &&
+      e.message.startsWith('Cannot close scope "manual": it was never opened; bind it with'),
+  );
+  assert.equal(t.isDisposed, false);
+  assert.equal(s.dispose(), 0, "a second close is a no-op");
   t.dispose();
   assert.deepEqual(mem(), before);
 });

@@ -42,14 +42,30 @@ Deno.test("trackLeaks: report groups survivors by user site, shape and dtype, wi
   assert.equal(intRow.bytes, 20);
   assert.match(intRow.site, /track_leaks_test\.ts/);
   const text = report.toString();
-  assert.match(text, /^7 live tensor\(s\), 788 B, in 3 group\(s\)\ncount  bytes/);
+  assert.ok(text.startsWith("7 live tensor(s), 788 B, in 3 group(s)\ncount  bytes"), text);
   const bundle = (report as unknown as Record<symbol, () => Record<string, string>>)[
     Symbol.for("Jupyter.display")
   ]();
   const html = bundle["text/html"];
   assert.match(html, /<table>.*<th>site<\/th>.*makeActivations/s);
   assert.equal(bundle["text/plain"], text);
+  assert.equal(Deno.inspect(report), text, "the terminal shows the table");
   tf.dispose([...kept, ints]);
+  assert.deepEqual(mem(), before);
+});
+
+Deno.test("trackLeaks: a tidy's survivor is sited where the tidy was called", () => {
+  const before = mem();
+  using leaks = trackLeaks();
+  function viaTidy(): tf.Tensor {
+    return tf.tidy(() => tf.ones([3]).add(1).mul(2));
+  }
+  const survivor = viaTidy();
+  const report = leaks.report();
+  assert.equal(report.tensors, 1, "the tidy's intermediates are gone");
+  assert.match(report.rows[0].site, /^viaTidy \(.*track_leaks_test\.ts:\d+:\d+\)$/);
+  survivor.dispose();
+  assert.equal(leaks.live, 0);
   assert.deepEqual(mem(), before);
 });
 
