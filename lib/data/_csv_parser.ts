@@ -92,6 +92,10 @@ export class CsvParser {
   readonly #setup: ParserSetup;
   readonly #kinds: Int32Array;
   readonly #columns: (Column | null)[];
+  /** Per field: the typed array numbers go to (fast path), or null. */
+  #outs: (Float64Array | Float32Array | Int32Array | null)[] = [];
+  /** Whether every field is numeric or skipped, so the fast row path applies. */
+  readonly #allNumeric: boolean;
   readonly #width: number;
   #row = 0; // rows filled in the current batch
   /** The line number (1-based) of the next row to parse. */
@@ -112,6 +116,22 @@ export class CsvParser {
     this.#width = setup.types.length;
     this.#kinds = Int32Array.from(setup.types, (t) => (t === null ? KIND.skip : KIND[t]));
     this.#columns = setup.types.map((t) => (t === null ? null : this.#newColumn(KIND[t])));
+    this.#allNumeric = this.#kinds.every((k) => k <= KIND.int32);
+    this.#refreshOuts();
+  }
+
+  #refreshOuts(): void {
+    this.#outs = this.#columns.map((c) =>
+      c === null
+        ? null
+        : c.kind === KIND.float64
+        ? c.f64
+        : c.kind === KIND.float32
+        ? c.f32
+        : c.kind === KIND.int32
+        ? c.i32
+        : null
+    );
   }
 
   #newColumn(kind: number, previous?: Column): Column {
@@ -153,28 +173,108 @@ export class CsvParser {
    */
   parse(buf: Uint8Array, pos: number, final: boolean, out: RecordBatch[]): number {
     const end = buf.length;
-    const width = this.#width;
-    const delim = this.#setup.delimiter;
-    const kinds = this.#kinds;
-    const columns = this.#columns;
     const batchRows = this.#setup.batchRows;
-    rows: while (pos < end) {
-      const rowStart = pos;
-      const lineStart = this.line;
-      let lines = 0;
-      // Blank lines (and the \n of a \r\n split across chunks) are skipped.
+    // The per-row work lives in its own function: V8 optimises it by call
+    // count, where one long loop here would run on-stack-replaced code that
+    // deoptimises every time an inner loop exits.
+    while (pos < end) {
       const first = buf[pos];
+      // Blank lines (and the \n of a \r\n split across chunks) are skipped.
       if (first === LF || first === CR) {
         if (first === LF) this.line++;
         pos++;
         continue;
       }
+      let next = this.#allNumeric ? this.#fastRow(buf, pos, end) : -1;
+      if (next < 0) next = this.#parseRow(buf, pos, end, final);
+      if (next < 0) return pos;
+      pos = next;
+      if (this.#row === batchRows) out.push(this.flush()!);
+    }
+    return pos;
+  }
+
+  /**
+   * The common case in a few tight loops: every field an unquoted plain
+   * decimal number (or a skipped field), the row ending in \n or \r\n.
+   * Returns the next row's offset, or -1 to hand the row to #parseRow,
+   * which handles everything else and reports errors.
+   */
+  #fastRow(buf: Uint8Array, pos: number, end: number): number {
+    const width = this.#width;
+    const delim = this.#setup.delimiter;
+    const kinds = this.#kinds;
+    const outs = this.#outs;
+    const r = this.#row;
+    let p = pos;
+    for (let f = 0; f < width; f++) {
+      const kind = kinds[f];
+      let c = buf[p];
+      if (kind === KIND.skip) {
+        while (p < end && c !== delim && c !== LF && c !== CR) {
+          if (c === QUOTE) return -1;
+          c = buf[++p];
+        }
+      } else {
+        let neg = false;
+        if (c === 45) {
+          neg = true;
+          c = buf[++p];
+        } else if (c === 43) c = buf[++p];
+        const s0 = p;
+        let mant = 0;
+        while (c >= 48 && c <= 57) {
+          mant = mant * 10 + (c - 48);
+          c = buf[++p];
+        }
+        let digits = p - s0;
+        let scale = 0;
+        if (c === 46) {
+          const f0 = ++p;
+          c = buf[p];
+          while (c >= 48 && c <= 57) {
+            mant = mant * 10 + (c - 48);
+            c = buf[++p];
+          }
+          scale = p - f0;
+          digits += scale;
+        }
+        // Exact only while the mantissa is an exact integer and 10^scale is
+        // exact: then one division rounds correctly, like parseFloat.
+        if (digits === 0 || scale > 22 || mant > 9007199254740991) return -1;
+        let v = scale === 0 ? mant : mant / POW10[scale];
+        if (neg) v = -v;
+        if (kind === KIND.int32 && (scale !== 0 || v > 2147483647 || v < -2147483648)) return -1;
+        outs[f]![r] = v;
+      }
+      if (f < width - 1) {
+        if (c !== delim) return -1;
+        p++;
+      } else if (c === LF) p++;
+      else if (c === CR && buf[p + 1] === LF) p += 2;
+      else return -1;
+    }
+    this.#row = r + 1;
+    this.rows++;
+    this.line++;
+    return p;
+  }
+
+  /** Parses one row starting at `pos`; returns the next row's offset, or -1 when incomplete. */
+  #parseRow(buf: Uint8Array, pos: number, end: number, final: boolean): number {
+    const width = this.#width;
+    const delim = this.#setup.delimiter;
+    const kinds = this.#kinds;
+    const columns = this.#columns;
+    {
+      const lineStart = this.line;
+      let lines = 0;
       const r = this.#row;
       let field = 0;
       let bad: string | null = null;
       while (true) {
         if (pos >= end) {
-          if (!final) return rowStart;
+          if (!final) return -1;
         }
         const kind = field < width ? kinds[field] : -1;
         const b = pos < end ? buf[pos] : -1;
@@ -186,7 +286,7 @@ export class CsvParser {
             if (final) bad = "has an unclosed quote";
             else {
               this.line = lineStart;
-              return rowStart;
+              return -1;
             }
             next = end;
           }
@@ -246,14 +346,14 @@ export class CsvParser {
           ) {
             if (p >= end && !final) {
               this.line = lineStart;
-              return rowStart;
+              return -1;
             }
             // Anything unusual: whitespace, NaN, Infinity, many digits, junk, nulls.
             next = this.#general(buf, pos, end, delim, final);
             if (next < 0) {
               if (!final) {
                 this.line = lineStart;
-                return rowStart;
+                return -1;
               }
               bad = "has an unclosed quote";
               next = end;
@@ -290,7 +390,7 @@ export class CsvParser {
           while (pos < end && buf[pos] !== LF) pos++;
           if (pos >= end && !final) {
             this.line = lineStart;
-            return rowStart;
+            return -1;
           }
           pos++;
         }
@@ -305,13 +405,12 @@ export class CsvParser {
         this.#skipBad(error);
         this.skipped++;
         this.#clearRow(r);
-        continue rows;
+        return pos;
       }
       this.#row = r + 1;
       this.rows++;
-      if (this.#row === batchRows) out.push(this.flush()!);
+      return pos;
     }
-    return pos;
   }
 
   #clearRow(r: number): void {
@@ -430,6 +529,7 @@ export class CsvParser {
       data.push(finish(c, n));
       this.#columns[f] = this.#newColumn(c.kind, c);
     }
+    this.#refreshOuts();
     this.#row = 0;
     return makeBatch(order.map((f) => names[f]), data, n);
   }

@@ -22,18 +22,31 @@ export function peakRssMB(): number {
 }
 
 /** Runs a command and parses the JSON on its last stdout line. */
-export async function contender(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+export async function contender(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Run> {
   const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", env }).output();
   const text = new TextDecoder().decode(out.stdout).trim();
   if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr).slice(-2000)}`);
+    throw new Error(
+      `${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr).slice(-2000)}`,
+    );
   }
   return JSON.parse(text.split("\n").pop()!);
 }
 
 /** Runs this same benchmark file as a contender in a fresh Deno process. */
 export function denoContender(file: string, args: string[]): Promise<Run> {
-  return contender(Deno.execPath(), ["run", "-A", "--quiet", "--v8-flags=--max-old-space-size=4096", file, ...args]);
+  return contender(Deno.execPath(), [
+    "run",
+    "-A",
+    "--quiet",
+    "--v8-flags=--max-old-space-size=4096",
+    file,
+    ...args,
+  ]);
 }
 
 /** Prints one BENCH line. `higherIsBetter` says how to compare ratio and goal. */
@@ -47,7 +60,11 @@ export function bench(
 ): boolean {
   const round = (x: number) => Math.round(x * 1000) / 1000;
   const ratio = rival === null ? null : ours / rival;
-  const met = kind === "ratio" ? ratio !== null && ratio >= goal : kind === "max" ? ours <= goal : ours >= goal;
+  const met = kind === "ratio"
+    ? ratio !== null && ratio >= goal
+    : kind === "max"
+    ? ours <= goal
+    : ours >= goal;
   console.log(
     `BENCH ${name} ${
       JSON.stringify({
