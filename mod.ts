@@ -114,8 +114,12 @@ export type {
 export type { TensorBatch, ToTensorsOptions } from "./lib/data/_to_tensors.ts";
 export { from } from "./lib/data/from.ts";
 export type { FromSource } from "./lib/data/from.ts";
+export { arrow } from "./lib/data/arrow.ts";
+export type { ArrowOptions } from "./lib/data/arrow.ts";
 export { csv } from "./lib/data/csv.ts";
 export type { CsvBadRow, CsvDataset, CsvOptions, CsvType } from "./lib/data/csv.ts";
+export { jsonl } from "./lib/data/jsonl.ts";
+export type { JsonlOptions } from "./lib/data/jsonl.ts";
 export { parquet } from "./lib/data/parquet.ts";
 export type { ParquetOptions } from "./lib/data/parquet.ts";
 
