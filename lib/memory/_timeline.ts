@@ -473,6 +473,7 @@ export class Timeline {
     }
     this.#t0 = 0;
     this.#startedAt = new Date(data.startedAt);
+    s.reserve(n);
     s.t.set(data.t);
     for (const k of SERIES) {
       const col = data.series[k];
@@ -483,8 +484,8 @@ export class Timeline {
       s.cols[k].min.set(col.min);
     }
     for (const [name, col] of Object.entries(data.probes ?? {})) {
-      const max = new Float64Array(s.capacity).fill(NaN);
-      const min = new Float64Array(s.capacity).fill(NaN);
+      const max = new Float64Array(s.t.length).fill(NaN);
+      const min = new Float64Array(s.t.length).fill(NaN);
       max.set(col.max.map((v) => v ?? NaN));
       min.set(col.min.map((v) => v ?? NaN));
       s.probes.set(name, { max, min });
