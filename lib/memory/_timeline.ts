@@ -78,6 +78,9 @@ export interface TimelineInit {
 }
 
 const DISPLAY = Symbol.for("Jupyter.display");
+// Points per trace in notebook outputs: the figure goes into the notebook twice (plotly
+// JSON and HTML), and 1000 points are still more than a cell's width in pixels.
+const BUNDLE_POINTS = 1000;
 let liveCounter = 0;
 
 function zeros(): Record<SeriesName, number> {
@@ -406,7 +409,7 @@ export class Timeline {
    * returns the same, so ending a cell with the timeline shows it.
    */
   bundle(): MimeBundle {
-    return plotlyBundle(this.figure(), { text: this.summary() });
+    return plotlyBundle(this.figure({ maxPoints: BUNDLE_POINTS }), { text: this.summary() });
   }
 
   /** What Deno's kernel (and memkit's) call to show the timeline. */
@@ -518,7 +521,10 @@ export class Timeline {
     // not resend ~2 MB each time.
     const first = !this.#shownLive;
     const plotly = first ? "auto" : final && this.#liveCarrier ? "always" : "never";
-    const bundle = plotlyBundle(this.figure(), { text: this.summary(), plotly });
+    const bundle = plotlyBundle(this.figure({ maxPoints: BUNDLE_POINTS }), {
+      text: this.summary(),
+      plotly,
+    });
     if (first) this.#liveCarrier = String(bundle["text/html"]).includes(`class="memkit-plotly-gz"`);
     this.#shownLive = true;
     await display(bundle, { displayId: this.#liveId, update: !first });

@@ -111,6 +111,11 @@ tf.dispose([xs, ys]);
 model.dispose();
 
 const overhead = median(ratios) - 1;
+// Standard error of a median (1.253 σ/√n): how finely this machine's noise lets the
+// paired comparison resolve the overhead.
+const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+const sd = Math.sqrt(ratios.reduce((a, b) => a + (b - mean) ** 2, 0) / (ratios.length - 1));
+const stderr = (1.253 * sd) / Math.sqrt(ratios.length);
 console.log(`BENCH timeline ${
   JSON.stringify({
     metric: "sampler overhead on a training loop at 20 Hz (median of paired CPU-time ratios - 1)",
@@ -125,6 +130,7 @@ console.log(`BENCH timeline ${
     backend,
     samplesPerRun: Math.round(samples / pairs),
     spread: { p10: r4(quantile(ratios, 0.1) - 1), p90: r4(quantile(ratios, 0.9) - 1) },
+    stderr: r4(stderr),
     wallOverhead: r4(median(wallRatios) - 1),
     // Fastest run with / fastest without: the least disturbed pair of numbers.
     minOverhead: r4(Math.min(...withCpu) / Math.min(...withoutCpu) - 1),
