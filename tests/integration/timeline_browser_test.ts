@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { timeline } from "../../mod.ts";
 
 const PYTHON = "/usr/bin/python3";
 const CHROMIUM = "/usr/bin/chromium";
@@ -252,6 +253,35 @@ Deno.test({
         assert.match(s.note ?? "", /neither on this page nor cached/);
       }
       await fresh.close();
+
+      // saveHTML: one offline page from file://, interactive, hover in human units and bytes.
+      const tl = timeline({ everyMs: 5, title: "saved" });
+      await new Promise((r) => setTimeout(r, 60));
+      tl.mark("middle");
+      await new Promise((r) => setTimeout(r, 60));
+      tl.stop();
+      await tl.saveHTML(`${dir}/saved.html`);
+      const offline = await browser.newContext({ offline: true });
+      const page = await offline.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.goto(`file://${dir}/saved.html`);
+      await page.waitForFunction(SETTLED, undefined, { timeout: 20_000 });
+      const [saved] = await page.evaluate(STATE) as OutputState[];
+      assert.equal(saved.mode, "plotly");
+      assert.ok(saved.traces >= 5);
+      const box = await page.locator(".memkit-plotly .nsewdrag").first().boundingBox();
+      assert.ok(box);
+      await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5);
+      await page.waitForSelector(".hoverlayer .legend, .hoverlayer .hovertext", { timeout: 5_000 });
+      const hover = await page.evaluate(
+        `document.querySelector(".hoverlayer").textContent`,
+      ) as string;
+      assert.match(hover, /RSS/);
+      assert.match(hover, /\d+(\.\d+)?MB \([\d,]+ bytes\)/);
+      await page.screenshot({ path: `${REPO}out/timeline_saved_hover.png` });
+      assert.deepEqual(errors, []);
+      await offline.close();
     } finally {
       await browser?.close();
       if (server) {
