@@ -8,6 +8,7 @@ import { plotlyHTML } from "../plot/plotly_html.ts";
 import type { PlotlyFigure } from "../plot/_figure_types.ts";
 import { BudgetExceededError } from "./budget_exceeded_error.ts";
 import { probeBytes } from "./probes.ts";
+import { hostLimit } from "./_host_limit.ts";
 import { type Peak, timelineFigure, type TimelineMark } from "./_figure.ts";
 import { type RawSample, SampleStore, SERIES, type SeriesName } from "./_store.ts";
 import { type LedgerEntry, ledgerOf, summaryText } from "./_summary.ts";
@@ -18,8 +19,11 @@ export type { LedgerEntry } from "./_summary.ts";
 
 /** Memory limits for a timeline; see `Timeline.budget`. */
 export interface Budget {
-  /** Limit on the process RSS, in bytes. */
-  host?: number;
+  /**
+   * Limit on the process RSS, in bytes; `"auto"`: the cgroup memory limit when
+   * one is set, else RAM + swap (where the OOM killer would act).
+   */
+  host?: number | "auto";
   /** Limit on GPU bytes in use + pooled (webgpu), in bytes. */
   gpu?: number;
   /**
@@ -266,6 +270,7 @@ export class Timeline {
    * usage between awaits; synchronous work between two awaits is not interrupted.
    */
   budget(limits: Budget): this {
+    if (limits.host === "auto") limits = { ...limits, host: hostLimit() };
     for (const key of ["host", "gpu"] as const) {
       const v = limits[key];
       if (v !== undefined && !(typeof v === "number" && v > 0 && Number.isFinite(v))) {
@@ -296,7 +301,7 @@ export class Timeline {
     const what = { host: "Host memory (process RSS)", gpu: "GPU memory (in use + pooled)" };
     for (const kind of ["host", "gpu"] as const) {
       const limit = b[kind];
-      if (limit === undefined) continue;
+      if (typeof limit !== "number") continue;
       const fraction = used[kind] / limit;
       const at = `${((s.t - this.#t0) / 1000).toFixed(1)} s`;
       const after = this.#marks.length ? ` after mark "${this.#marks.at(-1)?.label}"` : "";

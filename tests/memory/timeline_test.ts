@@ -136,6 +136,17 @@ Deno.test("timeline: a budget warns near the limit and throws past it, aborting 
   assert.ok(tl.summary().includes("budget exceeded"));
   tl.stop();
 
+  const auto = timeline({
+    everyMs: 1000,
+    budget: { host: "auto", onWarn: (m) => warnings.push(m) },
+  });
+  auto.stop();
+  assert.match(
+    auto.summary(),
+    /budget: host \d+(\.\d+)? [GT]B \(warn at 90%, throw\): within limits/,
+  );
+  assert.equal(auto.signal.aborted, false);
+
   const lenient = timeline({
     everyMs: 1000,
     budget: { host: 1, action: "warn", onWarn: () => {} },
