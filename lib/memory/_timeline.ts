@@ -345,9 +345,13 @@ export class Timeline {
     >;
   }
 
-  /** Stops sampling (takes a final sample; a live display gets its final update). Idempotent. */
-  stop(): this {
-    if (this.#timer === undefined) return this;
+  /**
+   * Stops sampling (takes a final sample; a live display gets its final update).
+   * Idempotent. Returns nothing, so that a cell ending in `tl.stop()` does not
+   * show the plot a second time under a live one; end the cell with `tl` for that.
+   */
+  stop(): void {
+    if (this.#timer === undefined) return;
     clearInterval(this.#timer);
     this.#timer = undefined;
     this.sample();
@@ -356,7 +360,6 @@ export class Timeline {
       this.#liveTimer = undefined;
       void this.#showLive(true);
     }
-    return this;
   }
 
   /** Same as `stop()`, for `using tl = timeline(…)`. */
