@@ -35,7 +35,7 @@ export class Out {
   }
 }
 
-async function freePorts(n: number): Promise<number[]> {
+function freePorts(n: number): number[] {
   const listeners = Array.from(
     { length: n },
     () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
@@ -86,7 +86,7 @@ export class Engine {
   /** Starts Deno's kernel in `cwd` (the notebook's folder) and connects to it. */
   static async start(cwd: string): Promise<Engine> {
     const dir = await Deno.makeTempDir({ prefix: "memkit-engine-" });
-    const [shell, iopub, stdin, control, hb] = await freePorts(5);
+    const [shell, iopub, stdin, control, hb] = freePorts(5);
     const key = randomBytes(32).toString("hex");
     const conn = {
       ip: "127.0.0.1",

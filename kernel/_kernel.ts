@@ -122,7 +122,9 @@ export class Kernel {
     this.#ready.catch((e) => log(`engine failed to start: ${e.message}`));
     this.#sampler = setInterval(() => this.#sample(), 100);
     try {
+      // Deno's kernel dies on SIGINT; it interrupts on a control message.
       Deno.addSignalListener("SIGINT", () => this.#interruptEngine());
+      Deno.addSignalListener("SIGTERM", () => this.#shutdown());
     } catch {
       // no signals on this platform
     }

@@ -243,9 +243,11 @@ export async function startAgent(options: AgentOptions): Promise<void> {
   conn.setNoDelay(true);
   await send({ token: options.token, pid: Deno.pid });
   const c = conn;
-  // The kernel drives this loop; it must not keep a finished notebook alive,
-  // but the engine never exits on an empty loop anyway.
-  serve(c).catch(() => {}).finally(() => conn === c && (conn = null));
+  // When the kernel goes away without stopping the engine (killed), the
+  // channel closes: the engine would be an orphan holding memory, so it ends.
+  serve(c).catch(() => {}).finally(() => {
+    if (conn === c) Deno.exit(0);
+  });
   const handle: KernelHandle = {
     async report(mode) {
       if (mode !== "on" && mode !== "off" && mode !== "quiet") {
