@@ -483,6 +483,8 @@ export class Kernel {
         before,
         after,
       );
+      // Deno's REPL names each cell's code "<anonymous>"; say which cell it was.
+      for (const s of report.sites) s.site = s.site.replace("<anonymous>", `cell [${cur.count}]`);
       mark.heap = report.heap;
       mark.tensors = report.tensors;
       if (this.mode === "on" || notable(report)) this.#showReport(report, cur);

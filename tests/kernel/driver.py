@@ -52,6 +52,16 @@ def run(kc, code, timeout=30, stdin_reply=None):
         msgs.append({"type": m["msg_type"], "content": m["content"], "metadata": m.get("metadata", {})})
         if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
             break
+    # Deno's kernel sometimes publishes execute_result just after idle (seen with
+    # Deno's kernel alone too); collect stragglers briefly, marked late.
+    end = time.time() + 0.3
+    while time.time() < end:
+        try:
+            m = kc.get_iopub_msg(timeout=0.05)
+        except Exception:
+            continue
+        if m["parent_header"].get("msg_id") == msg_id:
+            msgs.append({"type": m["msg_type"], "content": m["content"], "metadata": m.get("metadata", {}), "late": True})
     reply = kc.get_shell_msg(timeout=timeout)
     while reply["parent_header"].get("msg_id") != msg_id:
         reply = kc.get_shell_msg(timeout=timeout)
@@ -118,8 +128,9 @@ def main():
             out["alloc"] = run(kc, "const big = new Uint8Array(200 * 1024 * 1024).fill(1); big.length")
             out["peak"] = run(kc, "{ const tmp = new Uint8Array(300 * 1024 * 1024).fill(2); tmp.length }")
             out["tf_load"] = run(kc, 'import * as tf from "@tensorflow/tfjs-core"; import "@tensorflow/tfjs-backend-cpu"; await tf.setBackend("cpu"); tf.getBackend()', timeout=120)
-            out["tf_leak"] = run(kc, "const x = tf.ones([1000, 1000]); const y = tf.tidy(() => x.add(1)); y.shape")
-            out["tf_clean"] = run(kc, "tf.tidy(() => tf.ones([100, 100]).mul(2).sum().dataSync()[0])")
+            out["tf_leak"] = run(kc, "const x = tf.ones([1000, 1000]); const y = tf.tidy(() => tf.add(x, 1)); y.shape")
+            out["tf_clean"] = run(kc, "tf.tidy(() => tf.sum(tf.mul(tf.ones([100, 100]), 2)).dataSync()[0])")
+            out["tf_dispose"] = run(kc, "x.dispose(); y.dispose(); tf.memory().numTensors")
             out["sites_on"] = run(kc, "memkit.sites(true)")
             out["tf_sites"] = run(kc, "const z = tf.zeros([256, 256]);\nz.size")
             out["off"] = run(kc, 'await memkit.report("off")')
@@ -140,7 +151,7 @@ def main():
             out["died"] = run(kc, "Deno.exit(3)")
             out["after_death"] = run(kc, "1 + 2", timeout=60)
             out["engine_pid"] = run(kc, "Deno.pid")
-            pid = int(out["engine_pid"]["iopub"][2]["content"]["data"]["text/plain"].split("m")[1].split("\x1b")[0])
+            pid = int(next(m for m in out["engine_pid"]["iopub"] if m["type"] == "execute_result")["content"]["data"]["text/plain"].split("m")[1].split("\x1b")[0])
             km.shutdown_kernel(now=False)
             time.sleep(0.5)
             out["engine_gone"] = not os.path.exists(f"/proc/{pid}")
