@@ -13,7 +13,11 @@ import { Signer } from "./_wire.ts";
 export class Out {
   #queue: Buffer[][] = [];
   #busy = false;
-  constructor(readonly socket: zmq.Writable & zmq.Socket, readonly name: string) {}
+  constructor(
+    readonly socket: zmq.Writable & zmq.Socket,
+    readonly name: string,
+    readonly afterSend: () => void = () => {},
+  ) {}
 
   send(frames: Buffer[]): void {
     this.#queue.push(frames);
@@ -32,6 +36,7 @@ export class Out {
       }
     }
     this.#busy = false;
+    this.afterSend();
   }
 }
 
@@ -65,6 +70,7 @@ export class Engine {
     dir: string,
     key: string,
     sockets: { shell: zmq.Dealer; control: zmq.Dealer; stdin: zmq.Dealer; iopub: zmq.Subscriber },
+    afterSend: () => void,
   ) {
     this.process = process;
     this.dir = dir;
@@ -73,9 +79,9 @@ export class Engine {
     this.control = sockets.control;
     this.stdin = sockets.stdin;
     this.iopub = sockets.iopub;
-    this.shellOut = new Out(this.shell, "engine shell");
-    this.controlOut = new Out(this.control, "engine control");
-    this.stdinOut = new Out(this.stdin, "engine stdin");
+    this.shellOut = new Out(this.shell, "engine shell", afterSend);
+    this.controlOut = new Out(this.control, "engine control", afterSend);
+    this.stdinOut = new Out(this.stdin, "engine stdin", afterSend);
     this.exited = process.status.then((s) => s.code);
   }
 
@@ -84,7 +90,7 @@ export class Engine {
   }
 
   /** Starts Deno's kernel in `cwd` (the notebook's folder) and connects to it. */
-  static async start(cwd: string): Promise<Engine> {
+  static async start(cwd: string, afterSend: () => void): Promise<Engine> {
     const dir = await Deno.makeTempDir({ prefix: "memkit-engine-" });
     const [shell, iopub, stdin, control, hb] = freePorts(5);
     const key = randomBytes(32).toString("hex");
@@ -124,7 +130,7 @@ export class Engine {
     sockets.control.connect(url(control));
     sockets.stdin.connect(url(stdin));
     sockets.iopub.connect(url(iopub));
-    return new Engine(child, dir, key, sockets);
+    return new Engine(child, dir, key, sockets, afterSend);
   }
 
   /** Closes the sockets, ends the process if it still runs, removes the connection file. */

@@ -62,11 +62,12 @@ export class Kernel {
   #stdin = new zmq.Router({ linger: 0 });
   #iopub = new zmq.Publisher({ linger: 0 });
   #hb = new zmq.Reply({ linger: 0 });
-  #shellOut = new Out(this.#shell, "shell");
-  #controlOut = new Out(this.#control, "control");
-  #stdinOut = new Out(this.#stdin, "stdin");
-  #iopubOut = new Out(this.#iopub, "iopub");
   #poller = new Poller();
+  #woke = () => this.#poller.wake();
+  #shellOut = new Out(this.#shell, "shell", this.#woke);
+  #controlOut = new Out(this.#control, "control", this.#woke);
+  #stdinOut = new Out(this.#stdin, "stdin", this.#woke);
+  #iopubOut = new Out(this.#iopub, "iopub");
   #engine: Engine | null = null;
   #ready: Promise<Engine>;
   #routes = new Map<string, { ids: Buffer[]; channel: "shell" | "control" }>();
@@ -128,7 +129,10 @@ export class Kernel {
     } catch {
       // no signals on this platform
     }
-    this.#poller.add(this.#hb, (msg) => this.#hb.send(msg));
+    this.#poller.add(this.#hb, async (msg) => {
+      await this.#hb.send(msg);
+      this.#poller.wake();
+    });
     this.#poller.add(this.#shell, (raw) => this.#fromFront(raw, "shell"));
     this.#poller.add(this.#control, (raw) => this.#fromFront(raw, "control"));
     this.#poller.add(this.#stdin, (raw) => this.#fromFrontStdin(raw));
@@ -138,7 +142,7 @@ export class Kernel {
   // ── engine lifecycle ──────────────────────────────────────────────
 
   async #startEngine(): Promise<Engine> {
-    const engine = await Engine.start(this.#cwd);
+    const engine = await Engine.start(this.#cwd, this.#woke);
     this.#engine = engine;
     this.#poller.add(engine.shell, (raw) => this.#fromEngine(engine, raw, "shell"));
     this.#poller.add(engine.control, (raw) => this.#fromEngine(engine, raw, "control"));
@@ -226,7 +230,7 @@ export class Kernel {
     if (!engine) return;
     const m = build("interrupt_request", {}, { session: this.session });
     engine.controlOut.send(engine.signer.join(m));
-    this.#poller.poke();
+    this.#poller.wake();
   }
 
   async #shutdown(): Promise<void> {
@@ -294,7 +298,7 @@ export class Kernel {
       return;
     }
     (channel === "shell" ? engine.shellOut : engine.controlOut).send(engine.signer.join(m, []));
-    this.#poller.poke();
+    this.#poller.wake();
   }
 
   async #forwardShutdown(m: Frames, msgId: string): Promise<void> {
@@ -326,7 +330,7 @@ export class Kernel {
     if (!m) return;
     const engine = this.#engine;
     if (engine) engine.stdinOut.send(engine.signer.join(m, []));
-    this.#poller.poke();
+    this.#poller.wake();
   }
 
   /** Sends the next queued execute request once the engine has finished the previous cell. */
@@ -337,7 +341,7 @@ export class Kernel {
     this.#current = ex;
     ex.forwardedAt = performance.now();
     engine.shellOut.send(engine.signer.join(ex.frames, []));
-    this.#poller.poke();
+    this.#poller.wake();
   }
 
   // ── engine → frontend ─────────────────────────────────────────────
@@ -441,7 +445,7 @@ export class Kernel {
         resolve(reply);
       });
       (channel === "shell" ? engine.shellOut : engine.controlOut).send(engine.signer.join(m));
-      this.#poller.poke();
+      this.#poller.wake();
     });
   }
 

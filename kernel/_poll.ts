@@ -5,69 +5,112 @@
  * that Deno emulates, and that emulation loses wake-ups: a socket idle for a
  * few tens of milliseconds can hold a message while `receive()` never
  * resolves, and a receive timeout (the usual remedy) crashes the process
- * (measured here: tests/kernel notes). So the kernel asks each socket whether
- * it is readable (a plain `getsockopt(ZMQ_EVENTS)`) and only then receives,
- * which zeromq.js completes at once without the poller.
+ * with a segmentation fault (both reproduced here with zeromq 6.8.0).
  *
- * Polling costs latency or CPU; it adapts: right after traffic it re-checks
- * on every event-loop turn (setImmediate, ~20 µs), after 30 ms of quiet every
- * ~1 ms timer, after 1 s every 10 ms.
+ * So the kernel asks each socket whether it is readable (ZMQ_EVENTS) and only
+ * then receives, which zeromq.js completes at once without its poller. To
+ * sleep until something arrives it hands the sockets' ZMQ_FD descriptors to
+ * poll(2), called through Deno's FFI on a worker thread (`nonblocking`), the
+ * way libzmq's own zmq_poll works. A send processes a socket's pending
+ * commands and can swallow the signal of a message that came meanwhile, so
+ * every send wakes the poll through an inproc socket pair, and the loop
+ * checks every socket again. Without FFI (no libc found) it falls back to
+ * checking on a timer.
  * @module
  */
 import type { Buffer } from "node:buffer";
-import { setImmediate } from "node:timers";
-import type * as zmq from "zeromq";
+import * as zmq from "zeromq";
 
 type Readable = zmq.Socket & zmq.Readable;
 
 interface Entry {
   socket: Readable;
-  handler: (frames: Buffer[]) => unknown;
+  fd: number;
+  handler: ((frames: Buffer[]) => unknown) | null;
   chain: Promise<unknown>;
+}
+
+const ZMQ_FD = 14;
+const POLLIN = 1;
+
+type Libc = { symbols: { poll(fds: Uint8Array, n: bigint, timeoutMs: number): Promise<number> } };
+
+function openLibc(): Libc | null {
+  if (Deno.build.os !== "linux" && Deno.build.os !== "darwin") return null;
+  try {
+    return Deno.dlopen(Deno.build.os === "darwin" ? "libSystem.dylib" : "libc.so.6", {
+      poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+    }) as unknown as Libc;
+  } catch {
+    return null;
+  }
+}
+
+function fdOf(socket: zmq.Socket): number {
+  return (socket as unknown as { getInt32Option(o: number): number }).getInt32Option(ZMQ_FD);
 }
 
 /** Polls a set of sockets and hands each message to its socket's handler, in order. */
 export class Poller {
   #entries: Entry[] = [];
-  #last = performance.now();
   #running = false;
   #stopped = false;
-  #wake: (() => void) | null = null;
+  #blocked = false;
+  #dirty = false;
+  #libc = openLibc();
+  #wakeOut: zmq.Pair | null = null;
+  #timerWake: (() => void) | null = null;
+
+  constructor() {
+    if (this.#libc) {
+      const addr = `inproc://memkit-wake-${crypto.randomUUID()}`;
+      const wakeIn = new zmq.Pair({ linger: 0 });
+      wakeIn.bind(addr);
+      this.#wakeOut = new zmq.Pair({ linger: 0, sendHighWaterMark: 1 });
+      this.#wakeOut.connect(addr);
+      this.#entries.push({
+        socket: wakeIn,
+        fd: fdOf(wakeIn),
+        handler: null,
+        chain: Promise.resolve(),
+      });
+    }
+  }
 
   /** Adds a socket; its handler runs for each message, one after another (awaited if async). */
   add(socket: Readable, handler: (frames: Buffer[]) => unknown): void {
-    this.#entries.push({ socket, handler, chain: Promise.resolve() });
+    this.#entries.push({ socket, fd: fdOf(socket), handler, chain: Promise.resolve() });
+    this.wake();
     if (!this.#running) this.#loop();
   }
 
-  /** Removes sockets that were closed. */
-  prune(): void {
-    this.#entries = this.#entries.filter((e) => !e.socket.closed);
-  }
-
-  /** Marks traffic: the next checks come fast (call when a reply is expected soon). */
-  poke(): void {
-    this.#last = performance.now();
-    const w = this.#wake;
-    this.#wake = null;
+  /** Makes the loop check every socket now (call after sending on a socket it polls). */
+  wake(): void {
+    this.#dirty = true;
+    if (this.#wakeOut && this.#blocked && !this.#wakeOut.closed && this.#wakeOut.writable) {
+      this.#wakeOut.send("").catch(() => {});
+    }
+    const w = this.#timerWake;
+    this.#timerWake = null;
     w?.();
   }
 
   stop(): void {
     this.#stopped = true;
-    this.poke();
+    this.wake();
   }
 
   async #loop(): Promise<void> {
     this.#running = true;
     while (!this.#stopped) {
-      let got = false;
+      this.#dirty = false;
       for (const e of this.#entries) {
         try {
           while (!e.socket.closed && e.socket.readable) {
             const frames = await e.socket.receive();
-            got = true;
-            e.chain = e.chain.then(() => e.handler(frames)).catch((err) =>
+            const handler = e.handler;
+            if (!handler) continue;
+            e.chain = e.chain.then(() => handler(frames)).catch((err) =>
               console.error(`memkit kernel: handler failed: ${(err as Error).stack}`)
             );
           }
@@ -77,16 +120,32 @@ export class Poller {
           }
         }
       }
-      if (got) this.#last = performance.now();
-      const quiet = performance.now() - this.#last;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        if (quiet < 30) setImmediate(resolve);
-        else setTimeout(resolve, quiet < 1000 ? 1 : 10);
-      });
-      this.#wake = null;
-      if (this.#entries.some((e) => e.socket.closed)) this.prune();
+      if (this.#entries.some((e) => e.socket.closed)) {
+        this.#entries = this.#entries.filter((e) => !e.socket.closed);
+      }
+      // A send during the checks may have swallowed a socket's signal: check again.
+      if (!this.#dirty) await this.#sleep();
     }
     this.#running = false;
+  }
+
+  /** Waits until a socket may have something (or 100 ms pass: a safety net). */
+  async #sleep(): Promise<void> {
+    if (this.#libc) {
+      const fds = new Uint8Array(8 * this.#entries.length);
+      const view = new DataView(fds.buffer);
+      this.#entries.forEach((e, i) => {
+        view.setInt32(i * 8, e.fd, true);
+        view.setInt16(i * 8 + 4, POLLIN, true);
+      });
+      this.#blocked = true;
+      await this.#libc.symbols.poll(fds, BigInt(this.#entries.length), 100);
+      this.#blocked = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      this.#timerWake = resolve;
+      setTimeout(resolve, 1);
+    });
   }
 }

@@ -70,9 +70,10 @@ async function drive(scenario: string): Promise<Out> {
 function of(run: unknown, type: string): Msg[] {
   return (run as Run).iopub.filter((m) => m.type === type);
 }
+// deno colours values with ANSI codes; compare the text.
+const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g");
 function plain(m: Msg | undefined): string {
-  // deno colours values with ANSI codes; compare the text.
-  return String(m?.content.data?.["text/plain"] ?? "").replace(/\x1b\[[0-9;]*m/g, "");
+  return String(m?.content.data?.["text/plain"] ?? "").replace(ANSI, "");
 }
 function report(run: unknown): Report | undefined {
   const m = of(run, "display_data").find((d) => d.metadata.memkit);
