@@ -12,7 +12,14 @@ const python = Deno.env.get("MEMKIT_PYTHON") ?? "/usr/bin/python3";
 let child: Deno.ChildProcess;
 try {
   child = new Deno.Command(python, {
-    args: ["-m", "notebook", "--ip=127.0.0.1", ...Deno.args],
+    // The classic server refuses to run as root (containers, CI) without --allow-root.
+    args: [
+      "-m",
+      "notebook",
+      "--ip=127.0.0.1",
+      ...(Deno.uid() === 0 ? ["--allow-root"] : []),
+      ...Deno.args,
+    ],
     stdin: "inherit",
     stdout: "inherit",
     stderr: "inherit",

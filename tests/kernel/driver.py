@@ -79,7 +79,25 @@ def texts(result):
     return [json.dumps(m["content"]) for m in result["iopub"]]
 
 
+def notebook():
+    """Executes a notebook with nbclient, the way `jupyter nbconvert --execute` does."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("const a = new Uint8Array(64 * 1024 * 1024).fill(1);\na.length"),
+        nbformat.v4.new_code_cell("await memkit.timeline()"),
+    ]
+    NotebookClient(nb, kernel_name="memkit", timeout=120, resources={"metadata": {"path": os.getcwd()}}).execute()
+    out["cells"] = [[{"output_type": o["output_type"], "data": o.get("data", {}), "metadata": o.get("metadata", {})}
+                     for o in c["outputs"]] for c in nb.cells]
+    out["log"] = ""
+
+
 def main():
+    if scenario == "notebook":
+        return notebook()
     km, kc = start()
     try:
         if scenario == "protocol":

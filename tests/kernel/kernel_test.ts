@@ -199,3 +199,18 @@ Deno.test("kernel: restart, engine death and shutdown", async () => {
   assert.equal(r.engine_gone, true, "shutdown ends the engine");
   assert.equal(r.kernel_alive, false);
 });
+
+Deno.test("kernel: a notebook executed by nbclient carries the reports", async () => {
+  const r = await drive("notebook");
+  const [first, second] = r.cells as {
+    output_type: string;
+    data: Record<string, string>;
+    metadata: { memkit?: Report };
+  }[][];
+  const rep = first.find((o) => o.metadata.memkit)?.metadata.memkit;
+  assert.ok(rep, "the first cell has a report");
+  const grew = (rep.rssEnd - rep.rssStart) / MiB;
+  assert.ok(grew > 60 && grew < 120, `RSS grew ${grew} MiB`);
+  const tl = second.find((o) => o.output_type === "execute_result");
+  assert.ok(tl?.data["text/html"].includes("Plotly.newPlot"));
+});
