@@ -37,3 +37,5 @@ export type { Probe } from "./lib/memory/probes.ts";
 // sparse
 
 // train
+export { checkpoint } from "./lib/train/checkpoint.ts";
+export type { CheckpointOptions, Layer, Segment } from "./lib/train/checkpoint.ts";
