@@ -37,5 +37,13 @@ export type { Probe } from "./lib/memory/probes.ts";
 // sparse
 
 // train
+export { estimateMemory } from "./lib/train/estimate_memory.ts";
+export type {
+  EstimateMemoryOptions,
+  MemoryEstimate,
+  OptimizerName,
+} from "./lib/train/estimate_memory.ts";
+export { maxBatchSize } from "./lib/train/max_batch_size.ts";
+export type { MaxBatchSizeOptions, MaxBatchSizeResult } from "./lib/train/max_batch_size.ts";
 export { checkpoint } from "./lib/train/checkpoint.ts";
 export type { CheckpointOptions, Layer, Segment } from "./lib/train/checkpoint.ts";
