@@ -35,6 +35,10 @@ export type { Probe } from "./lib/memory/probes.ts";
 // data
 
 // sparse
+export { CsrMatrix } from "./lib/sparse/csr_matrix.ts";
+export { sparseMatMul } from "./lib/sparse/sparse_mat_mul.ts";
+export { csrFromArrow } from "./lib/sparse/csr_from_arrow.ts";
+export type { CsrFeature, CsrFeatures } from "./lib/sparse/csr_from_arrow.ts";
 
 // train
 export { estimateMemory } from "./lib/train/estimate_memory.ts";
