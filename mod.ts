@@ -33,6 +33,8 @@ export type { Probe } from "./lib/memory/probes.ts";
 // dtype
 
 // data
+export { pool } from "./lib/data/pool.ts";
+export type { BatchPool, PoolOptions } from "./lib/data/pool.ts";
 
 // sparse
 export { CsrMatrix } from "./lib/sparse/csr_matrix.ts";
