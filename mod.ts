@@ -35,6 +35,8 @@ export type { Probe } from "./lib/memory/probes.ts";
 // data
 export { pool } from "./lib/data/pool.ts";
 export type { BatchPool, PoolOptions } from "./lib/data/pool.ts";
+export { mmap } from "./lib/data/mmap.ts";
+export type { MappedFile, MmapOptions } from "./lib/data/mmap.ts";
 
 // sparse
 export { CsrMatrix } from "./lib/sparse/csr_matrix.ts";
