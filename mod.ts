@@ -53,5 +53,6 @@ export type {
 } from "./lib/train/estimate_memory.ts";
 export { maxBatchSize } from "./lib/train/max_batch_size.ts";
 export type { MaxBatchSizeOptions, MaxBatchSizeResult } from "./lib/train/max_batch_size.ts";
+export { fusedPredict } from "./lib/train/fused_predict.ts";
 export { checkpoint } from "./lib/train/checkpoint.ts";
 export type { CheckpointOptions, Layer, Segment } from "./lib/train/checkpoint.ts";
