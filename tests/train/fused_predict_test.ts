@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/_tf.ts";
 import { fusedPredict, useBackend } from "../../mod.ts";
+import { bufferPeak } from "../../lib/train/_buffer_peak.ts";
 
 await useBackend({ backend: "cpu" });
 
@@ -44,9 +45,9 @@ Deno.test("fusedPredict: equals model.predict for dense and conv stacks, with fe
   // Sigmoid and relu6 are not fused by tfjs-layers: fewer bytes allocated here.
   const x = tf.randomNormal([256, 32]);
   const allocated = async (f: () => tf.Tensor) => {
-    const p = await tf.profile(() => f());
-    (p.result as tf.Tensor).dispose();
-    return p.kernels.reduce((s, k) => s + Math.max(0, k.bytesAdded), 0);
+    const r = await bufferPeak(f);
+    r.result.dispose();
+    return r.allocated;
   };
   const ours = await allocated(() => fusedPredict(dense, x));
   const theirs = await allocated(() => dense.predict(x) as tf.Tensor);
