@@ -122,9 +122,27 @@ export { jsonl } from "./lib/data/jsonl.ts";
 export type { JsonlOptions } from "./lib/data/jsonl.ts";
 export { parquet } from "./lib/data/parquet.ts";
 export type { ParquetOptions } from "./lib/data/parquet.ts";
-
+export { pool } from "./lib/data/pool.ts";
+export type { BatchPool, PoolOptions } from "./lib/data/pool.ts";
+export { mmap } from "./lib/data/mmap.ts";
+export type { MappedFile, MmapOptions } from "./lib/data/mmap.ts";
 // sparse
+export { CsrMatrix } from "./lib/sparse/csr_matrix.ts";
+export { sparseMatMul } from "./lib/sparse/sparse_mat_mul.ts";
+export { csrFromArrow } from "./lib/sparse/csr_from_arrow.ts";
+export type { CsrFeature, CsrFeatures } from "./lib/sparse/csr_from_arrow.ts";
 
 // train
 export { fit } from "./lib/train/fit.ts";
 export type { FitBatch, FitEpoch, FitHistory, FitOptions, FitStep } from "./lib/train/fit.ts";
+export { estimateMemory } from "./lib/train/estimate_memory.ts";
+export type {
+  EstimateMemoryOptions,
+  MemoryEstimate,
+  OptimizerName,
+} from "./lib/train/estimate_memory.ts";
+export { maxBatchSize } from "./lib/train/max_batch_size.ts";
+export type { MaxBatchSizeOptions, MaxBatchSizeResult } from "./lib/train/max_batch_size.ts";
+export { fusedPredict } from "./lib/train/fused_predict.ts";
+export { checkpoint } from "./lib/train/checkpoint.ts";
+export type { CheckpointOptions, Layer, Segment } from "./lib/train/checkpoint.ts";
