@@ -68,7 +68,8 @@ export type { DisposeModelOptions, DisposeModelReport } from "./lib/dispose/disp
 
 // dtype
 export { profile } from "./lib/dtype/profile.ts";
-export type { ColumnProfile, Profile, ProfileArray, ProfileOptions } from "./lib/dtype/profile.ts";
+export type { ColumnProfile, ProfileArray, ProfileOptions } from "./lib/dtype/profile.ts";
+export { Profile } from "./lib/dtype/profile.ts";
 export { downcast } from "./lib/dtype/downcast.ts";
 export type {
   DowncastBatch,
@@ -80,17 +81,16 @@ export { downcastStream } from "./lib/dtype/downcast_stream.ts";
 export type { DowncastStream, DowncastStreamOptions } from "./lib/dtype/downcast_stream.ts";
 export { restoreTimestamps } from "./lib/dtype/restore_timestamps.ts";
 export { memoryReport } from "./lib/dtype/memory_report.ts";
-export type { ColumnMemory, MemoryReport } from "./lib/dtype/memory_report.ts";
+export type { ColumnMemory } from "./lib/dtype/memory_report.ts";
+export { MemoryReport } from "./lib/dtype/memory_report.ts";
 export { quantize } from "./lib/dtype/quantize.ts";
-export type { QuantizedTensor, QuantizeOptions } from "./lib/dtype/quantize.ts";
+export type { QuantizeOptions } from "./lib/dtype/quantize.ts";
+export { QuantizedTensor } from "./lib/dtype/quantize.ts";
 export { toFloat16 } from "./lib/dtype/to_float16.ts";
-export type { Float16Tensor } from "./lib/dtype/to_float16.ts";
+export { Float16Tensor } from "./lib/dtype/to_float16.ts";
 export { quantizeWeights } from "./lib/dtype/quantize_weights.ts";
-export type {
-  QuantizedWeight,
-  QuantizedWeights,
-  QuantizeWeightsOptions,
-} from "./lib/dtype/quantize_weights.ts";
+export type { QuantizedWeight, QuantizeWeightsOptions } from "./lib/dtype/quantize_weights.ts";
+export { QuantizedWeights } from "./lib/dtype/quantize_weights.ts";
 export { saveQuantizedModel } from "./lib/dtype/save_quantized_model.ts";
 export type {
   SavedQuantizedModel,
