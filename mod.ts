@@ -68,7 +68,8 @@ export type { DisposeModelOptions, DisposeModelReport } from "./lib/dispose/disp
 
 // dtype
 export { profile } from "./lib/dtype/profile.ts";
-export type { ColumnProfile, Profile, ProfileArray, ProfileOptions } from "./lib/dtype/profile.ts";
+export type { ColumnProfile, ProfileArray, ProfileOptions } from "./lib/dtype/profile.ts";
+export { Profile } from "./lib/dtype/profile.ts";
 export { downcast } from "./lib/dtype/downcast.ts";
 export type {
   DowncastBatch,
@@ -80,17 +81,16 @@ export { downcastStream } from "./lib/dtype/downcast_stream.ts";
 export type { DowncastStream, DowncastStreamOptions } from "./lib/dtype/downcast_stream.ts";
 export { restoreTimestamps } from "./lib/dtype/restore_timestamps.ts";
 export { memoryReport } from "./lib/dtype/memory_report.ts";
-export type { ColumnMemory, MemoryReport } from "./lib/dtype/memory_report.ts";
+export type { ColumnMemory } from "./lib/dtype/memory_report.ts";
+export { MemoryReport } from "./lib/dtype/memory_report.ts";
 export { quantize } from "./lib/dtype/quantize.ts";
-export type { QuantizedTensor, QuantizeOptions } from "./lib/dtype/quantize.ts";
+export type { QuantizeOptions } from "./lib/dtype/quantize.ts";
+export { QuantizedTensor } from "./lib/dtype/quantize.ts";
 export { toFloat16 } from "./lib/dtype/to_float16.ts";
-export type { Float16Tensor } from "./lib/dtype/to_float16.ts";
+export { Float16Tensor } from "./lib/dtype/to_float16.ts";
 export { quantizeWeights } from "./lib/dtype/quantize_weights.ts";
-export type {
-  QuantizedWeight,
-  QuantizedWeights,
-  QuantizeWeightsOptions,
-} from "./lib/dtype/quantize_weights.ts";
+export type { QuantizedWeight, QuantizeWeightsOptions } from "./lib/dtype/quantize_weights.ts";
+export { QuantizedWeights } from "./lib/dtype/quantize_weights.ts";
 export { saveQuantizedModel } from "./lib/dtype/save_quantized_model.ts";
 export type {
   SavedQuantizedModel,
@@ -114,13 +114,35 @@ export type {
 export type { TensorBatch, ToTensorsOptions } from "./lib/data/_to_tensors.ts";
 export { from } from "./lib/data/from.ts";
 export type { FromSource } from "./lib/data/from.ts";
+export { arrow } from "./lib/data/arrow.ts";
+export type { ArrowOptions } from "./lib/data/arrow.ts";
 export { csv } from "./lib/data/csv.ts";
 export type { CsvBadRow, CsvDataset, CsvOptions, CsvType } from "./lib/data/csv.ts";
+export { jsonl } from "./lib/data/jsonl.ts";
+export type { JsonlOptions } from "./lib/data/jsonl.ts";
 export { parquet } from "./lib/data/parquet.ts";
 export type { ParquetOptions } from "./lib/data/parquet.ts";
-
+export { pool } from "./lib/data/pool.ts";
+export type { BatchPool, PoolOptions } from "./lib/data/pool.ts";
+export { mmap } from "./lib/data/mmap.ts";
+export type { MappedFile, MmapOptions } from "./lib/data/mmap.ts";
 // sparse
+export { CsrMatrix } from "./lib/sparse/csr_matrix.ts";
+export { sparseMatMul } from "./lib/sparse/sparse_mat_mul.ts";
+export { csrFromArrow } from "./lib/sparse/csr_from_arrow.ts";
+export type { CsrFeature, CsrFeatures } from "./lib/sparse/csr_from_arrow.ts";
 
 // train
 export { fit } from "./lib/train/fit.ts";
 export type { FitBatch, FitEpoch, FitHistory, FitOptions, FitStep } from "./lib/train/fit.ts";
+export { estimateMemory } from "./lib/train/estimate_memory.ts";
+export type {
+  EstimateMemoryOptions,
+  MemoryEstimate,
+  OptimizerName,
+} from "./lib/train/estimate_memory.ts";
+export { maxBatchSize } from "./lib/train/max_batch_size.ts";
+export type { MaxBatchSizeOptions, MaxBatchSizeResult } from "./lib/train/max_batch_size.ts";
+export { fusedPredict } from "./lib/train/fused_predict.ts";
+export { checkpoint } from "./lib/train/checkpoint.ts";
+export type { CheckpointOptions, Layer, Segment } from "./lib/train/checkpoint.ts";

@@ -94,6 +94,61 @@ function scatter(
 }
 
 /**
+ * Unpacks bit-packed values [i, stop) of `width` ≤ 24 bits from `pos`. Its own
+ * function, called per run: V8 optimises it by call count instead of
+ * on-stack replacement, which deoptimises on every exit of an inner loop.
+ */
+function unpack(
+  bytes: Uint8Array,
+  pos: number,
+  width: number,
+  mask: number,
+  out: Int32Array | Uint8Array,
+  i: number,
+  stop: number,
+): void {
+  let p = pos;
+  let buf = 0;
+  let bits = 0;
+  while (i < stop) {
+    if (bits < width) {
+      buf |= bytes[p++] << bits;
+      bits += 8;
+      if (bits < width) {
+        buf |= bytes[p++] << bits;
+        bits += 8;
+        if (bits < width) {
+          buf |= bytes[p++] << bits;
+          bits += 8;
+        }
+      }
+    }
+    out[i++] = buf & mask;
+    buf >>>= width;
+    bits -= width;
+  }
+}
+
+/** Unpacks values wider than 24 bits, which overflow a 32-bit bit buffer. */
+function unpackWide(
+  bytes: Uint8Array,
+  pos: number,
+  width: number,
+  out: Int32Array | Uint8Array,
+  i: number,
+  stop: number,
+): void {
+  let bitPos = pos * 8;
+  while (i < stop) {
+    let v = 0;
+    for (let bit = 0; bit < width; bit++, bitPos++) {
+      if ((bytes[bitPos >> 3] >> (bitPos & 7)) & 1) v += 2 ** bit;
+    }
+    out[i++] = v;
+  }
+}
+
+/**
  * Decodes parquet's RLE / bit-packed hybrid into `out` (count = out.length)
  * straight from bytes [pos, end); returns the position after it. A Uint8Array
  * and an inline bit buffer instead of DataView calls per bit: this loop runs
@@ -121,32 +176,10 @@ function hybrid(
     } while (b & 0x80);
     if (header & 1) {
       const groups = header >>> 1;
-      let values = groups * 8;
-      if (width > 24) {
-        // Wide values overflow the 32-bit bit buffer: go value by value with floats.
-        let bitPos = pos * 8;
-        for (; values > 0 && i < count; values--) {
-          let v = 0;
-          for (let bit = 0; bit < width; bit++, bitPos++) {
-            if ((bytes[bitPos >> 3] >> (bitPos & 7)) & 1) v += 2 ** bit;
-          }
-          out[i++] = v;
-        }
-      } else {
-        let p = pos;
-        let buf = 0;
-        let bits = 0;
-        const stop = Math.min(count, i + values);
-        while (i < stop) {
-          while (bits < width) {
-            buf |= bytes[p++] << bits;
-            bits += 8;
-          }
-          out[i++] = buf & mask;
-          buf >>>= width;
-          bits -= width;
-        }
-      }
+      const stop = Math.min(count, i + groups * 8);
+      if (width > 24) unpackWide(bytes, pos, width, out, i, stop);
+      else unpack(bytes, pos, width, mask, out, i, stop);
+      i = stop;
       pos += groups * width;
     } else {
       const run = header >>> 1;
@@ -206,6 +239,7 @@ export function decodeColumnChunk(
     offset: 0,
   };
   let row = 0;
+  let totalNulls = 0;
   const plainStrings = (list: Uint8Array[]): Int32Array =>
     Int32Array.from(list, (b) => strings!.code(decoder.decode(b)));
 
@@ -289,10 +323,12 @@ export function decodeColumnChunk(
     } else {
       throw new UnsupportedEncoding(encoding);
     }
+    totalNulls += nulls;
     row += count;
   }
   if (row !== rows) throw new RangeError(`column chunk holds ${row} rows, expected ${rows}`);
-  return { values, valid };
+  // Optional columns without a null need no validity bitmap.
+  return { values, valid: totalNulls === 0 ? null : valid };
 }
 
 /** Thrown for encodings the fast path leaves to hyparquet's general reader. */

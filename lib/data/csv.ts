@@ -1,5 +1,16 @@
 import type { RecordBatch } from "apache-arrow";
-import { CsvParser, type CsvRowError, type CsvType, inferType, sampleRows } from "./_csv_parser.ts";
+import {
+  CsvParser,
+  CsvRowError,
+  type CsvType,
+  inferType,
+  KIND,
+  type RawBatch,
+  sampleRows,
+} from "./_csv_core.ts";
+import { rawToBatch } from "./_csv_arrow.ts";
+import { lastRowBoundary, parallel, RowProblem } from "./_csv_parallel.ts";
+import { GrowingDictionary } from "./_batch.ts";
 import { Dataset, type StageOptions } from "./dataset.ts";
 import { openByteStream, sourceName } from "./_source.ts";
 import { trackProgress } from "./_progress.ts";
@@ -69,7 +80,19 @@ export interface CsvOptions extends StageOptions {
    * @default {false}
    */
   progress?: boolean | string;
+  /**
+   * Worker threads that parse in parallel (0 or 1: this thread only), used
+   * when every selected column is numeric (float64, float32, int32); other
+   * columns always parse here, since dictionary codes must come from one
+   * dictionary. Each worker costs ~50 MB of RSS and pays off only when a
+   * core is idle; `"auto"` uses 2 for files of 256 MB or more on machines
+   * with 4 or more cores.
+   * @default {"auto"}
+   */
+  workers?: number | "auto";
 }
+
+const AUTO_WORKERS_BYTES = 256 << 20;
 
 /** The dataset {@linkcode csv} returns: a RecordBatch dataset that counts skipped rows. */
 export interface CsvDataset extends Dataset<RecordBatch> {
@@ -144,6 +167,12 @@ export function csv(
       );
     }
   }
+  const workersOption = options.workers ?? "auto";
+  if (workersOption !== "auto" && !(Number.isInteger(workersOption) && workersOption >= 0)) {
+    throw new RangeError(
+      `${where}: workers must be "auto" or a whole number, got ${workersOption}`,
+    );
+  }
   let skippedRows = 0;
   const stream = source instanceof ReadableStream ? source : null;
   let streamUsed = false;
@@ -211,27 +240,95 @@ export function csv(
         if (declared?.[n]) return declared[n];
         return inferType(got.rows.map((r) => r[i] ?? ""), nullValues);
       });
+      const outNames = order.map((f) => names[f]);
+      const numericOnly = types.every((t) =>
+        t === null || t === "float64" || t === "float32" || t === "int32"
+      );
+      const cores = navigator.hardwareConcurrency ?? 1;
+      const nWorkers = !numericOnly
+        ? 0
+        : workersOption === "auto"
+        ? (bytes.size !== undefined && bytes.size >= AUTO_WORKERS_BYTES && cores >= 4 ? 2 : 0)
+        : workersOption;
+      if (nWorkers >= 2) {
+        const counts = { rows: 0 };
+        // Pieces of whole rows: cut after the last newline outside quotes.
+        const pieces = async function* (): AsyncGenerator<Uint8Array> {
+          let pos = start;
+          while (true) {
+            const cut = final ? buf.length : lastRowBoundary(buf, pos);
+            if (cut > pos) {
+              yield buf.slice(pos, cut);
+              pos = cut;
+            }
+            if (final) return;
+            buf = buf.subarray(pos);
+            pos = 0;
+            if (buf.length > (64 << 20)) {
+              throw new RangeError(`${where}: a row is over 64 MiB long (an unclosed quote?)`);
+            }
+            await pull();
+          }
+        };
+        for await (
+          const b of parallel(pieces(), {
+            workers: nWorkers,
+            setup: {
+              delimiter: delimiter.charCodeAt(0),
+              types,
+              names,
+              order,
+              nullValues: [...nullValues],
+              skipBadRows: onBad !== null,
+            },
+            kinds: order.map((f) => KIND[types[f]!]),
+            names: outNames,
+            batchRows,
+            firstLine,
+            signal: ctx.signal,
+            hold: (bytes) => ctx.hold(bytes + buf.length),
+          })
+        ) {
+          if (b instanceof RowProblem) {
+            if (!onBad) throw new TypeError(`${where}: ${b.message}`);
+            onBad(new CsvRowError(b.reason, b.line));
+            skippedRows++;
+            continue;
+          }
+          counts.rows += b.numRows;
+          progress?.update(read, `${counts.rows} rows`);
+          yield b;
+        }
+        progress?.done(`${counts.rows} rows${skippedRows ? `, ${skippedRows} skipped` : ""}`);
+        return;
+      }
       const parser = new CsvParser(
-        { delimiter: delimiter.charCodeAt(0), types, names, order, batchRows, nullValues },
+        {
+          delimiter: delimiter.charCodeAt(0),
+          types,
+          names,
+          order,
+          batchRows,
+          nullValues,
+          newDictionary: () => new GrowingDictionary(),
+        },
         onBad,
       );
       parser.line = firstLine;
-      const out: RecordBatch[] = [];
+      const out: RawBatch[] = [];
       let pos = start;
       while (true) {
         try {
           pos = parser.parse(buf, pos, final, out);
         } catch (e) {
-          if (e instanceof Error && "line" in e) {
-            throw new TypeError(`${where}: ${e.message}`, { cause: e });
-          }
+          if (e instanceof CsvRowError) throw new TypeError(`${where}: ${e.message}`, { cause: e });
           throw e;
         }
         skippedRows = parser.skipped;
         ctx.hold(parser.heldBytes + buf.length);
-        for (const b of out.splice(0)) {
+        for (const raw of out.splice(0)) {
           progress?.update(read, `${parser.rows} rows`);
-          yield b;
+          yield rawToBatch(raw, outNames);
         }
         if (final) break;
         buf = buf.subarray(pos);
@@ -244,7 +341,7 @@ export function csv(
         await pull();
       }
       const last = parser.flush();
-      if (last) yield last;
+      if (last) yield rawToBatch(last, outNames);
       progress?.done(`${parser.rows} rows${parser.skipped ? `, ${parser.skipped} skipped` : ""}`);
     } finally {
       await chunks.return(undefined);

@@ -543,13 +543,14 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
    * @returns A dataset of `{xs, ys, rows, keep}`.
    * @example
    * ```ts
-   * import { from } from "memkit";
+   * import { from, useBackend } from "memkit";
    * import { tableFromArrays } from "apache-arrow";
    * import { tf } from "../_tf.ts";
+   * await useBackend({ backend: "cpu" });
    * const t = tableFromArrays({ a: Float32Array.from([1, 2]), b: Float32Array.from([3, 4]) });
    * const before = tf.memory().numTensors;
    * for await (const { xs, ys } of from(t.batches).toTensors({ x: ["a"], y: "b" })) {
-   *   if (xs.shape.join() !== "2,1" || ys!.shape.join() !== "2,1") throw new Error("shape");
+   *   if (xs.shape.join() !== "2,1" || ys.shape.join() !== "2,1") throw new Error("shape");
    * }
    * if (tf.memory().numTensors !== before) throw new Error("leaked a tensor");
    * ```

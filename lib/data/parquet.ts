@@ -277,25 +277,42 @@ export function parquet(source: string | URL, options: ParquetOptions = {}): Dat
       const progress = trackProgress(options.progress, `parquet ${base}`, totalRows, "rows");
       let rowsDone = 0;
       let groupStart = 0;
-      for (const group of metadata.row_groups) {
+      // The compressed bytes of one row group's fast-path column chunks, all
+      // requested at once; the next group's are fetched while this one decodes
+      // (read-ahead of one group keeps memory bounded).
+      const fetchGroup = (g: number): Promise<(Uint8Array | null)[]> | null => {
+        const group = metadata.row_groups[g];
+        if (!group) return null;
+        const reads = columns.map((c) => {
+          const meta = group.columns.find((x) => x.meta_data?.path_in_schema[0] === c)?.meta_data;
+          if (!meta || !fastColumn(byName.get(c)!, dictionaries.has(c))) return null;
+          const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+          return file.read(start, start + Number(meta.total_compressed_size));
+        });
+        const all = Promise.all(reads);
+        all.catch(() => {}); // an abandoned read-ahead must not be an unhandled rejection
+        return all;
+      };
+      let pending = fetchGroup(0);
+      for (let g = 0; g < metadata.row_groups.length; g++) {
+        const group = metadata.row_groups[g];
+        ctx.signal?.throwIfAborted();
+        const fetched = await pending!;
+        pending = fetchGroup(g + 1);
         ctx.signal?.throwIfAborted();
         const groupRows = Number(group.num_rows);
         const data = new Array<AnyData>(columns.length);
         const slow: string[] = [];
-        // Fast path: each projected column chunk is read (one range) and
-        // decoded straight into typed arrays.
+        // Fast path: each projected column chunk decoded straight into typed arrays.
         for (let i = 0; i < columns.length; i++) {
           const c = columns[i];
           const el = byName.get(c)!;
-          const chunk = group.columns.find((x) => x.meta_data?.path_in_schema[0] === c);
-          const meta = chunk?.meta_data;
-          if (!meta || !fastColumn(el, dictionaries.has(c))) {
+          const meta = group.columns.find((x) => x.meta_data?.path_in_schema[0] === c)?.meta_data;
+          const bytes = fetched[i];
+          if (!meta || bytes === null) {
             slow.push(c);
             continue;
           }
-          const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
-          const bytes = await file.read(start, start + Number(meta.total_compressed_size));
-          ctx.signal?.throwIfAborted();
           try {
             const decoded = decodeColumnChunk(
               bytes,

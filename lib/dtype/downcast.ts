@@ -1,7 +1,8 @@
 import { Data, RecordBatch, Table } from "apache-arrow";
-import { columnsOf, dataBytes, isColumnar, makeBatch, typeName } from "./_arrow.ts";
-import { type Codec, codecsFor, type DowncastTarget, engineOptions, Misfit } from "./_codecs.ts";
-import { MemoryReport } from "./memory_report.ts";
+import { columnsOf, isColumnar, makeBatch } from "./_arrow.ts";
+import { codecsFor, type DowncastTarget, engineOptions, Misfit } from "./_codecs.ts";
+import type { MemoryReport } from "./memory_report.ts";
+import { misfitError, reportOf } from "./_report.ts";
 
 export type { DowncastTarget } from "./_codecs.ts";
 
@@ -65,40 +66,6 @@ export interface DowncastBatch {
   batch: RecordBatch;
   /** Bytes per column before and after, notes, unsupported columns. */
   report: MemoryReport;
-}
-
-/** Builds the report from codecs and the chunks before and after. */
-export function reportOf(
-  codecs: Codec[],
-  before: Data[][],
-  after: Data[][],
-  rows: number,
-  warnings: string[] = [],
-): MemoryReport {
-  const bytes = (chunks: Data[]) => {
-    const seen = new Set<unknown>();
-    return chunks.reduce((s, d) => s + dataBytes(d, seen), 0);
-  };
-  const columns = codecs.map((c, i) => ({
-    column: c.source.name,
-    typeBefore: typeName(c.source.type),
-    bytesBefore: bytes(before[i]),
-    typeAfter: c.target(),
-    bytesAfter: bytes(after[i]),
-    note: c.note(),
-  }));
-  const unsupported = codecs.filter((c) => c.unsupported).map((c) => ({
-    column: c.source.name,
-    type: c.unsupported!,
-  }));
-  return new MemoryReport(rows, columns, unsupported, warnings);
-}
-
-/** The RangeError for a value that does not fit. */
-export function misfitError(c: Codec, m: Misfit, row: number, why: string): RangeError {
-  return new RangeError(
-    `Cannot downcast column "${c.source.name}" to ${m.target}: value ${m.value} at row ${row} ${why}`,
-  );
 }
 
 /**

@@ -1,7 +1,8 @@
 import { Data, RecordBatch } from "apache-arrow";
 import { dataBytes, makeBatch, typeName } from "./_arrow.ts";
 import { type Codec, codecsFor, engineOptions, Misfit } from "./_codecs.ts";
-import { type DowncastOptions, misfitError } from "./downcast.ts";
+import type { DowncastOptions } from "./downcast.ts";
+import { misfitError } from "./_report.ts";
 import { type ColumnMemory, MemoryReport } from "./memory_report.ts";
 
 /** Options for {@linkcode downcastStream}: those of `downcast`, plus how to learn and widen. */

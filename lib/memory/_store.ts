@@ -6,6 +6,8 @@
  * @module
  */
 
+const INITIAL = 256;
+
 /** The fixed series every sample has. */
 export const SERIES = [
   "rss",
@@ -60,11 +62,37 @@ export class SampleStore {
       );
     }
     this.capacity = capacity;
-    this.t = new Float64Array(capacity);
-    this.cols = Object.fromEntries(SERIES.map((s) => [s, column(capacity)])) as Record<
+    // Columns start small and double up to `capacity`: a short timeline (a cell, a
+    // test, a benchmark run) then costs kilobytes, not the full bound.
+    const size = Math.min(capacity, INITIAL);
+    this.t = new Float64Array(size);
+    this.cols = Object.fromEntries(SERIES.map((s) => [s, column(size)])) as Record<
       SeriesName,
       Column
     >;
+  }
+
+  /** Makes room for `n` slots at once (for loading saved data). */
+  reserve(n: number): void {
+    while (this.t.length < Math.min(n, this.capacity)) this.#grow();
+  }
+
+  #grow(): void {
+    const size = Math.min(this.capacity, this.t.length * 2);
+    const grow = (a: Float64Array, fill: number) => {
+      const b = new Float64Array(size).fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.t = grow(this.t, 0);
+    for (const c of Object.values(this.cols)) {
+      c.max = grow(c.max, 0);
+      c.min = grow(c.min, 0);
+    }
+    for (const c of this.probes.values()) {
+      c.max = grow(c.max, NaN);
+      c.min = grow(c.min, NaN);
+    }
   }
 
   /** Bytes held by the store's arrays. */
@@ -79,6 +107,7 @@ export class SampleStore {
     this.total++;
     if (this.#pending === 0) {
       if (this.length === this.capacity) this.#thin();
+      else if (this.length === this.t.length) this.#grow();
       const i = this.length++;
       this.t[i] = sample.t;
       for (const s of SERIES) {
@@ -89,7 +118,7 @@ export class SampleStore {
       for (const name in sample.probes) {
         if (this.probes.has(name)) continue;
         // A probe registered mid-run has no values before it existed: NaN, drawn as a gap.
-        const c = column(this.capacity, NaN);
+        const c = column(this.t.length, NaN);
         c.max[i] = c.min[i] = sample.probes[name];
         this.probes.set(name, c);
       }

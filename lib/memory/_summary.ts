@@ -107,7 +107,7 @@ export interface SummaryInput {
   peaks: Record<SeriesName, Peak>;
   marks: readonly TimelineMark[];
   ledger: LedgerEntry[];
-  budget?: { host?: number; gpu?: number; warnAt?: number; action?: string };
+  budget?: { host?: number | "auto"; gpu?: number; warnAt?: number; action?: string };
   error?: string;
   gpu: boolean;
 }
@@ -132,7 +132,8 @@ export function summaryText(i: SummaryInput): string {
       p.mark ? ` (after "${p.mark}")` : ""
     }`;
   };
-  const shown: SeriesName[] = ["rss", "heapUsed", "external", "tfBytes", "tfTensors"];
+  const shown: SeriesName[] = ["rss", "heapUsed", "external"];
+  if (i.peaks.tfTensors.value > 0) shown.push("tfBytes", "tfTensors");
   if (i.gpu) shown.push("gpuInUse", "gpuPooled");
   if (i.peaks.wasmHeap.value > 0) shown.push("wasmHeap");
   if (i.peaks.probes.value > 0) shown.push("probes");
@@ -140,7 +141,7 @@ export function summaryText(i: SummaryInput): string {
   for (const s of shown) lines.push(`  ${peak(s)}`);
   if (i.budget && (i.budget.host || i.budget.gpu)) {
     const parts = [];
-    if (i.budget.host) parts.push(`host ${humanBytes(i.budget.host)}`);
+    if (typeof i.budget.host === "number") parts.push(`host ${humanBytes(i.budget.host)}`);
     if (i.budget.gpu) parts.push(`GPU ${humanBytes(i.budget.gpu)}`);
     lines.push(
       `budget: ${parts.join(", ")} (warn at ${Math.round((i.budget.warnAt ?? 0.9) * 100)}%, ${

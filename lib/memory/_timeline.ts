@@ -8,6 +8,7 @@ import { plotlyHTML } from "../plot/plotly_html.ts";
 import type { PlotlyFigure } from "../plot/_figure_types.ts";
 import { BudgetExceededError } from "./budget_exceeded_error.ts";
 import { probeBytes } from "./probes.ts";
+import { hostLimit } from "./_host_limit.ts";
 import { type Peak, timelineFigure, type TimelineMark } from "./_figure.ts";
 import { type RawSample, SampleStore, SERIES, type SeriesName } from "./_store.ts";
 import { type LedgerEntry, ledgerOf, summaryText } from "./_summary.ts";
@@ -18,8 +19,11 @@ export type { LedgerEntry } from "./_summary.ts";
 
 /** Memory limits for a timeline; see `Timeline.budget`. */
 export interface Budget {
-  /** Limit on the process RSS, in bytes. */
-  host?: number;
+  /**
+   * Limit on the process RSS, in bytes; `"auto"`: the cgroup memory limit when
+   * one is set, else RAM + swap (where the OOM killer would act).
+   */
+  host?: number | "auto";
   /** Limit on GPU bytes in use + pooled (webgpu), in bytes. */
   gpu?: number;
   /**
@@ -78,6 +82,9 @@ export interface TimelineInit {
 }
 
 const DISPLAY = Symbol.for("Jupyter.display");
+// Points per trace in notebook outputs: the figure goes into the notebook twice (plotly
+// JSON and HTML), and 1000 points are still more than a cell's width in pixels.
+const BUNDLE_POINTS = 1000;
 let liveCounter = 0;
 
 function zeros(): Record<SeriesName, number> {
@@ -263,6 +270,7 @@ export class Timeline {
    * usage between awaits; synchronous work between two awaits is not interrupted.
    */
   budget(limits: Budget): this {
+    if (limits.host === "auto") limits = { ...limits, host: hostLimit() };
     for (const key of ["host", "gpu"] as const) {
       const v = limits[key];
       if (v !== undefined && !(typeof v === "number" && v > 0 && Number.isFinite(v))) {
@@ -293,7 +301,7 @@ export class Timeline {
     const what = { host: "Host memory (process RSS)", gpu: "GPU memory (in use + pooled)" };
     for (const kind of ["host", "gpu"] as const) {
       const limit = b[kind];
-      if (limit === undefined) continue;
+      if (typeof limit !== "number") continue;
       const fraction = used[kind] / limit;
       const at = `${((s.t - this.#t0) / 1000).toFixed(1)} s`;
       const after = this.#marks.length ? ` after mark "${this.#marks.at(-1)?.label}"` : "";
@@ -337,9 +345,13 @@ export class Timeline {
     >;
   }
 
-  /** Stops sampling (takes a final sample; a live display gets its final update). Idempotent. */
-  stop(): this {
-    if (this.#timer === undefined) return this;
+  /**
+   * Stops sampling (takes a final sample; a live display gets its final update).
+   * Idempotent. Returns nothing, so that a cell ending in `tl.stop()` does not
+   * show the plot a second time under a live one; end the cell with `tl` for that.
+   */
+  stop(): void {
+    if (this.#timer === undefined) return;
     clearInterval(this.#timer);
     this.#timer = undefined;
     this.sample();
@@ -348,7 +360,6 @@ export class Timeline {
       this.#liveTimer = undefined;
       void this.#showLive(true);
     }
-    return this;
   }
 
   /** Same as `stop()`, for `using tl = timeline(…)`. */
@@ -406,7 +417,7 @@ export class Timeline {
    * returns the same, so ending a cell with the timeline shows it.
    */
   bundle(): MimeBundle {
-    return plotlyBundle(this.figure(), { text: this.summary() });
+    return plotlyBundle(this.figure({ maxPoints: BUNDLE_POINTS }), { text: this.summary() });
   }
 
   /** What Deno's kernel (and memkit's) call to show the timeline. */
@@ -473,6 +484,7 @@ export class Timeline {
     }
     this.#t0 = 0;
     this.#startedAt = new Date(data.startedAt);
+    s.reserve(n);
     s.t.set(data.t);
     for (const k of SERIES) {
       const col = data.series[k];
@@ -483,8 +495,8 @@ export class Timeline {
       s.cols[k].min.set(col.min);
     }
     for (const [name, col] of Object.entries(data.probes ?? {})) {
-      const max = new Float64Array(s.capacity).fill(NaN);
-      const min = new Float64Array(s.capacity).fill(NaN);
+      const max = new Float64Array(s.t.length).fill(NaN);
+      const min = new Float64Array(s.t.length).fill(NaN);
       max.set(col.max.map((v) => v ?? NaN));
       min.set(col.min.map((v) => v ?? NaN));
       s.probes.set(name, { max, min });
@@ -517,7 +529,10 @@ export class Timeline {
     // not resend ~2 MB each time.
     const first = !this.#shownLive;
     const plotly = first ? "auto" : final && this.#liveCarrier ? "always" : "never";
-    const bundle = plotlyBundle(this.figure(), { text: this.summary(), plotly });
+    const bundle = plotlyBundle(this.figure({ maxPoints: BUNDLE_POINTS }), {
+      text: this.summary(),
+      plotly,
+    });
     if (first) this.#liveCarrier = String(bundle["text/html"]).includes(`class="memkit-plotly-gz"`);
     this.#shownLive = true;
     await display(bundle, { displayId: this.#liveId, update: !first });

@@ -100,6 +100,14 @@ export const LOADER_JS = String.raw`(function (id, fig, version) {
     var attempt = 0;
     function go() {
       L.get().then(function (P) {
+        // A live output replaces its DOM at each update; purge plots that left the page,
+        // or their resize listeners (responsive: true) would pile up for the whole run.
+        L.plots = (L.plots || []).filter(function (old) {
+          if (document.body.contains(old)) return true;
+          try { P.purge(old); } catch (_) { /* already gone */ }
+          return false;
+        });
+        L.plots.push(plot);
         plot.style.display = "block";
         return P.newPlot(plot, fig.data, fig.layout, { responsive: true, displaylogo: false });
       }).then(function () {

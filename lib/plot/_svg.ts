@@ -177,14 +177,15 @@ export function staticSvg(figure: PlotlyFigure, width = 860, height = 400): stri
     const color = t.line?.color ?? PALETTE[i % PALETTE.length];
     const x = t.x as number[];
     const top = tops.get(t) as number[];
-    // One point per pixel column at most: the column's maximum, so peaks stay.
-    const step = Math.max(1, Math.floor(x.length / pw));
+    // At most one point per three pixel columns, each the maximum of its columns, so
+    // peaks stay and the SVG stays small (it ships in every output).
+    const step = Math.max(1, Math.ceil(x.length / (pw / 3)));
     const pts: string[] = [];
     for (let j = 0; j < x.length; j += step) {
       let best = j;
       for (let k = j; k < Math.min(j + step, x.length); k++) if (top[k] > top[best]) best = k;
       if (!Number.isFinite(top[best])) continue;
-      pts.push(`${sx(x[best]).toFixed(1)},${sy(axis, top[best]).toFixed(1)}`);
+      pts.push(`${Math.round(sx(x[best]))},${Math.round(sy(axis, top[best]))}`);
     }
     if (pts.length === 0) return;
     const dash = t.line?.dash === "dot"
@@ -196,7 +197,7 @@ export function staticSvg(figure: PlotlyFigure, width = 860, height = 400): stri
       const base = bases.get(t);
       const back: string[] = [];
       for (let j = x.length - 1; j >= 0; j -= step) {
-        back.push(`${sx(x[j]).toFixed(1)},${sy(axis, base ? base[j] : 0).toFixed(1)}`);
+        back.push(`${Math.round(sx(x[j]))},${Math.round(sy(axis, base ? base[j] : 0))}`);
       }
       const fill = t.fillcolor ?? color;
       parts.push(

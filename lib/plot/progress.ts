@@ -42,6 +42,18 @@ function human(n: number): string {
 
 let counter = 0;
 
+/** The notebook form: a bar (when the total is known) and the same line. */
+function html(line: string, count: number, total?: number): string {
+  const text = line.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const bar = total
+    ? `<span style="display:inline-block;width:200px;height:8px;background:#eee;margin-right:8px">` +
+      `<span style="display:block;height:100%;width:${
+        Math.min(100, (100 * count) / total).toFixed(1)
+      }%;background:#1f77b4"></span></span>`
+    : "";
+  return `<div style="font:12px monospace;white-space:nowrap">${bar}${text}</div>`;
+}
+
 /**
  * Shows progress for long work: updated in place in a notebook (one output,
  * via a display id) and on one terminal line in scripts (`\r` on stderr when
@@ -94,7 +106,10 @@ export function progress(options: ProgressOptions): Progress {
     line = render(extra);
     if (mode === "silent") return;
     if (mode === "notebook") {
-      void display({ "text/plain": line }, { displayId, update: shown });
+      void display({ "text/plain": line, "text/html": html(line, count, options.total) }, {
+        displayId,
+        update: shown,
+      });
       shown = true;
     } else if (tty) {
       Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${line}${final ? "\n" : ""}`));

@@ -222,3 +222,57 @@ print(json.dumps(out))`;
     assert.deepEqual(ours, expected.rows, path);
   }
 });
+
+Deno.test("workers parse numeric files in parallel with the same rows, lines and errors", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // ~3 MB in 1 MiB reads: several pieces; quoted numbers and CRLF included.
+    const lines = ["a,b,c"];
+    for (let i = 0; i < 120_000; i++) {
+      lines.push(i % 1000 === 7 ? `${i},"${i / 4}",-${i}e-3\r` : `${i},${i / 4},-${i}e-3`);
+    }
+    const path = `${dir}/n.csv`;
+    await Deno.writeTextFile(path, lines.join("\n") + "\n");
+    const read = async (workers: number) => {
+      const sums = [0, 0, 0];
+      const sizes: number[] = [];
+      for await (const b of csv(path, { types: "float64", workers, batchRows: 50_000 })) {
+        sizes.push(b.numRows);
+        for (let c = 0; c < 3; c++) {
+          for (const v of b.getChildAt(c)!.toArray() as Float64Array) sums[c] += v;
+        }
+      }
+      return { sums, sizes };
+    };
+    const one = await read(0);
+    const two = await read(2);
+    assert.deepEqual(two, one);
+    assert.deepEqual(one.sizes, [50_000, 50_000, 20_000]);
+
+    // A bad row deep in the file: the same absolute line either way.
+    const broken = [...lines];
+    broken[100_001] = "1,2";
+    await Deno.writeTextFile(path, broken.join("\n") + "\n");
+    for (const workers of [0, 2]) {
+      await assert.rejects(async () => {
+        for await (const _ of csv(path, { types: "float64", workers })) { /* */ }
+      }, {
+        name: "TypeError",
+        message: `Cannot read CSV "${path}": line 100002 has 2 fields, expected 3`,
+      });
+    }
+    const skipped: number[] = [];
+    let rows = 0;
+    const ds = csv(path, {
+      types: "float64",
+      workers: 2,
+      skipBadRows: (r) => skipped.push(r.line),
+    });
+    for await (const b of ds) rows += b.numRows;
+    assert.equal(rows, 119_999);
+    assert.deepEqual(skipped, [100_002]);
+    assert.equal(ds.skippedRows, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

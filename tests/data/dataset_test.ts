@@ -248,3 +248,23 @@ Deno.test("nothing can follow toTensors", () => {
       "because it disposes each element's tensors when the next one is pulled",
   });
 });
+
+Deno.test("sources of known size report progress: bytes or rows, rate, total", async () => {
+  const script = `
+import { csv, parquet } from "${new URL("../../mod.ts", import.meta.url).href}";
+for await (const _ of csv("node_modules/vega-datasets/data/seattle-weather.csv", { progress: true })) {}
+for await (const _ of parquet("node_modules/vega-datasets/data/flights-3m.parquet", { progress: "flights", columns: ["delay"] })) {}
+`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, err);
+  assert.match(
+    err,
+    /csv seattle-weather\.csv · 48\.2k\/48\.2k bytes \(100%\) · [\d.]+[kMG]? bytes\/s · [\d.]+ s · 1461 rows/,
+  );
+  assert.match(err, /flights · 3\.00M\/3\.00M rows \(100%\) · [\d.]+[kMG]? rows\/s/);
+});

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { timeline } from "../../mod.ts";
 
 const PYTHON = "/usr/bin/python3";
 const CHROMIUM = "/usr/bin/chromium";
@@ -83,6 +84,18 @@ const STATE = `[...document.querySelectorAll(".memkit-plot")].map((r) => ({
   note: r.querySelector(".memkit-note").textContent,
 }))`;
 
+const LIVE_CELL = `import { timeline } from "memkit";
+const live = timeline({ everyMs: 20, live: true, liveEveryMs: 250, title: "browser live" });
+await new Promise((r) => setTimeout(r, 2500));
+live.stop();`;
+const LIVE_STATE = `(() => {
+  const cell = document.querySelector(".memkit-live-test");
+  const outputs = cell ? cell.querySelectorAll(".output_area").length : 0;
+  const title = cell ? (cell.querySelector(".js-plotly-plot .gtitle") || {}).textContent || "" : "";
+  const done = !!cell && !cell.classList.contains("running") && outputs > 0;
+  return { outputs, title, done };
+})()`;
+
 interface OutputState {
   mode: string | null;
   traces: number;
@@ -116,7 +129,10 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "memkit-nb-" });
+    // Inside the repository (out/ is ignored), so that kernels the notebook server starts
+    // (cwd = the notebook's folder) find deno.json and resolve "memkit".
+    await Deno.mkdir(`${REPO}out`, { recursive: true });
+    const dir = await Deno.makeTempDir({ dir: `${REPO}out`, prefix: "nb-" });
     // A private Jupyter home: kernelspec, trust database and runtime files stay here.
     const env = {
       JUPYTER_DATA_DIR: `${dir}/data`,
@@ -173,7 +189,7 @@ Deno.test({
         "--ip=127.0.0.1",
         "--NotebookApp.token=",
         "--NotebookApp.password=",
-        `--notebook-dir=${dir}`,
+        `--notebook-dir=${REPO}`,
         ...(Deno.uid() === 0 ? ["--allow-root"] : []),
       ];
       // exec: the shell becomes the server, so killing the child stops the server.
@@ -182,6 +198,7 @@ Deno.test({
         env,
       }).spawn();
       const base = `http://127.0.0.1:${port}`;
+      const rel = dir.slice(REPO.length);
       await waitForHttp(`${base}/api/status`, 20_000);
 
       browser = await chromium.launch({
@@ -209,7 +226,7 @@ Deno.test({
           }
         });
         await page.setViewportSize({ width: 1100, height: 1400 });
-        await page.goto(`${base}/notebooks/${name}.ipynb`);
+        await page.goto(`${base}/notebooks/${rel}/${name}.ipynb`);
         await page.waitForSelector(".memkit-plot", { timeout: 20_000 });
         // Every output settles: upgraded to plotly, or left on its static SVG.
         await page.waitForFunction(SETTLED, undefined, { timeout: 20_000 });
@@ -232,6 +249,40 @@ Deno.test({
         assert.ok(s.traces >= 6, `expected ≥ 6 traces, got ${s.traces}`);
       }
 
+      // live: true from the browser: one output, updated in place while the cell runs.
+      await a.page.waitForFunction(
+        "IPython.notebook.kernel && IPython.notebook.kernel.is_connected()",
+        undefined,
+        {
+          timeout: 20_000,
+        },
+      );
+      await a.page.evaluate(`(() => {
+        const cell = IPython.notebook.insert_cell_at_bottom("code");
+        cell.set_text(${JSON.stringify(LIVE_CELL)});
+        cell.element.addClass("memkit-live-test");
+        cell.execute();
+      })()`);
+      const titles = new Set<string>();
+      const counts = new Set<number>();
+      const until = Date.now() + 25_000;
+      while (Date.now() < until) {
+        const seen = await a.page.evaluate(LIVE_STATE) as {
+          outputs: number;
+          title: string;
+          done: boolean;
+        };
+        if (seen.title) titles.add(seen.title);
+        if (seen.outputs) counts.add(seen.outputs);
+        if (seen.done) break;
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      assert.deepEqual([...counts], [1], "one output, updated in place");
+      assert.ok(titles.size >= 3, `the plot updated: ${[...titles].join(" | ")}`);
+      await a.page.locator(".memkit-live-test").screenshot({
+        path: `${REPO}out/timeline_notebook_live.png`,
+      });
+
       // Cell 1 (the carrier) cleared, same browser: plotly comes from the IndexedDB cache.
       const b = await open(shared, "cleared");
       assert.deepEqual(b.errors, []);
@@ -252,6 +303,46 @@ Deno.test({
         assert.match(s.note ?? "", /neither on this page nor cached/);
       }
       await fresh.close();
+
+      // saveHTML: one offline page from file://, interactive, hover in human units and bytes.
+      const tl = timeline({ everyMs: 5, title: "saved" });
+      await new Promise((r) => setTimeout(r, 60));
+      tl.mark("middle");
+      await new Promise((r) => setTimeout(r, 60));
+      tl.stop();
+      await tl.saveHTML(`${dir}/saved.html`);
+      const offline = await browser.newContext({ offline: true });
+      const page = await offline.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.goto(`file://${dir}/saved.html`);
+      await page.waitForFunction(SETTLED, undefined, { timeout: 20_000 });
+      const [saved] = await page.evaluate(STATE) as OutputState[];
+      assert.equal(saved.mode, "plotly");
+      assert.ok(saved.traces >= 5);
+      const box = await page.locator(".memkit-plotly .nsewdrag").first().boundingBox();
+      assert.ok(box);
+      // Plotly shows hover on mouse motion over the drag layer; move in steps from outside,
+      // and try a few points in case one lands on an annotation.
+      let hover = "";
+      for (const fx of [0.6, 0.4, 0.8, 0.3]) {
+        await page.mouse.move(1, 1);
+        await page.mouse.move(box.x + box.width * fx, box.y + box.height * 0.6, { steps: 8 });
+        try {
+          await page.waitForFunction(
+            `(document.querySelector(".hoverlayer") || {}).textContent?.includes("bytes")`,
+            undefined,
+            { timeout: 2_000 },
+          );
+        } catch { /* try another point */ }
+        hover = await page.evaluate(`document.querySelector(".hoverlayer").textContent`) as string;
+        if (hover.includes("bytes")) break;
+      }
+      assert.match(hover, /RSS/);
+      assert.match(hover, /\d+(\.\d+)?MB \([\d,]+ bytes\)/);
+      await page.screenshot({ path: `${REPO}out/timeline_saved_hover.png` });
+      assert.deepEqual(errors, []);
+      await offline.close();
     } finally {
       await browser?.close();
       if (server) {

@@ -136,6 +136,17 @@ Deno.test("timeline: a budget warns near the limit and throws past it, aborting 
   assert.ok(tl.summary().includes("budget exceeded"));
   tl.stop();
 
+  const auto = timeline({
+    everyMs: 1000,
+    budget: { host: "auto", onWarn: (m) => warnings.push(m) },
+  });
+  auto.stop();
+  assert.match(
+    auto.summary(),
+    /budget: host \d+(\.\d+)? [GT]B \(warn at 90%, throw\): within limits/,
+  );
+  assert.equal(auto.signal.aborted, false);
+
   const lenient = timeline({
     everyMs: 1000,
     budget: { host: 1, action: "warn", onWarn: () => {} },
@@ -255,4 +266,20 @@ Deno.test("timeline: the sampler does not keep a script alive", async () => {
   assert.equal(new TextDecoder().decode(out.stdout).trim(), "started");
   assert.ok(out.success, new TextDecoder().decode(out.stderr));
   assert.ok(performance.now() - start < 20_000);
+});
+
+Deno.test("timeline: an hour at 20 Hz stays bounded and plots ≤ ~2000 points a trace", () => {
+  const tl = timeline({ everyMs: 50 });
+  for (let i = 0; i < 72_000; i++) tl.sample();
+  tl.stop();
+  assert.equal(tl.samples, 72_002);
+  const saved = tl.toJSON();
+  assert.ok(
+    saved.t.length <= 8192 && saved.stride === 16,
+    `${saved.t.length} slots, stride ${saved.stride}`,
+  );
+  assert.ok(tl.bytes <= 8192 * 21 * 8 + 1024, `${tl.bytes} bytes`);
+  const fig = tl.figure();
+  for (const t of fig.data) assert.ok(t.x!.length <= 2000, `${t.name}: ${t.x!.length} points`);
+  assert.ok(JSON.stringify(fig).length < 300_000);
 });

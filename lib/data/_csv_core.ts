@@ -5,23 +5,30 @@
  * double with one multiplication or division, the same value
  * Number.parseFloat returns) and fall back to Number.parseFloat on anything
  * else. Quoted fields, escaped quotes and newlines inside quotes go through
- * a slower general path.
+ * a slower general path. No Arrow here: workers import this module alone.
  * @module
  */
-import {
-  Bool,
-  type Data,
-  type DataType,
-  Float32,
-  Float64,
-  Int32,
-  Int64,
-  makeData,
-  type RecordBatch,
-  Utf8,
-  vectorFromArray,
-} from "apache-arrow";
-import { countNulls, fixedData, GrowingDictionary, makeBatch, packValidity } from "./_batch.ts";
+/** Turns strings into stable integer codes (a GrowingDictionary on the main thread). */
+export interface Coder {
+  code(s: string): number;
+}
+
+/** One column of a finished batch, as plain typed arrays (no Arrow: workers use this too). */
+export interface RawColumn {
+  kind: number;
+  /** Numbers, dictionary codes (int32) or booleans (uint8), `rows` long; null for strings. */
+  values: Float64Array | Float32Array | Int32Array | BigInt64Array | Uint8Array | null;
+  strings: (string | null)[] | null;
+  /** 1 = valid, 0 = null, one byte per row; null when no row is null. */
+  valid: Uint8Array | null;
+  dict: Coder | null;
+}
+
+/** A finished batch of rows, columns in output order. */
+export interface RawBatch {
+  rows: number;
+  columns: RawColumn[];
+}
 
 /** Column types a CSV column can be read as. */
 export type CsvType = "float64" | "float32" | "int32" | "int64" | "bool" | "string" | "dictionary";
@@ -30,7 +37,7 @@ const QUOTE = 34;
 const LF = 10;
 const CR = 13;
 
-const KIND = {
+export const KIND = {
   skip: 0,
   float64: 1,
   float32: 2,
@@ -49,10 +56,13 @@ const SPECIAL = /^\s*([+-]?)(inf|infinity|nan)\s*$/i;
 export class CsvRowError extends Error {
   /** 1-based line number where the row starts. */
   readonly line: number;
-  /** @param message The reason. @param line The line. */
-  constructor(message: string, line: number) {
-    super(message);
+  /** What is wrong, without the line. */
+  readonly reason: string;
+  /** @param reason What is wrong. @param line The line. */
+  constructor(reason: string, line: number) {
+    super(`line ${line} ${reason}`);
     this.line = line;
+    this.reason = reason;
   }
 }
 
@@ -67,6 +77,8 @@ export interface ParserSetup {
   order: number[];
   batchRows: number;
   nullValues: Set<string>;
+  /** Makes the dictionary for a dictionary column (kept for the whole pass). */
+  newDictionary: () => Coder;
 }
 
 interface Column {
@@ -78,7 +90,7 @@ interface Column {
   u8: Uint8Array;
   strings: (string | null)[];
   valid: Uint8Array | null;
-  dict: GrowingDictionary | null;
+  dict: Coder | null;
 }
 
 const EMPTY_F64 = new Float64Array(0);
@@ -87,11 +99,15 @@ const EMPTY_I32 = new Int32Array(0);
 const EMPTY_I64 = new BigInt64Array(0);
 const EMPTY_U8 = new Uint8Array(0);
 
-/** Parses CSV bytes into RecordBatches; see the module doc. */
+/** Parses CSV bytes into raw batches of typed arrays; see the module doc. */
 export class CsvParser {
   readonly #setup: ParserSetup;
   readonly #kinds: Int32Array;
   readonly #columns: (Column | null)[];
+  /** Per field: the typed array numbers go to (fast path), or null. */
+  #outs: (Float64Array | Float32Array | Int32Array | null)[] = [];
+  /** Whether every field is numeric or skipped, so the fast row path applies. */
+  readonly #allNumeric: boolean;
   readonly #width: number;
   #row = 0; // rows filled in the current batch
   /** The line number (1-based) of the next row to parse. */
@@ -112,6 +128,22 @@ export class CsvParser {
     this.#width = setup.types.length;
     this.#kinds = Int32Array.from(setup.types, (t) => (t === null ? KIND.skip : KIND[t]));
     this.#columns = setup.types.map((t) => (t === null ? null : this.#newColumn(KIND[t])));
+    this.#allNumeric = this.#kinds.every((k) => k <= KIND.int32);
+    this.#refreshOuts();
+  }
+
+  #refreshOuts(): void {
+    this.#outs = this.#columns.map((c) =>
+      c === null
+        ? null
+        : c.kind === KIND.float64
+        ? c.f64
+        : c.kind === KIND.float32
+        ? c.f32
+        : c.kind === KIND.int32
+        ? c.i32
+        : null
+    );
   }
 
   #newColumn(kind: number, previous?: Column): Column {
@@ -126,7 +158,7 @@ export class CsvParser {
       strings: kind === KIND.string ? new Array(n).fill(null) : [],
       valid: null,
       // The dictionary lives for the whole pass so codes stay stable.
-      dict: kind === KIND.dictionary ? (previous?.dict ?? new GrowingDictionary()) : null,
+      dict: kind === KIND.dictionary ? (previous?.dict ?? this.#setup.newDictionary()) : null,
     };
   }
 
@@ -151,30 +183,110 @@ export class CsvParser {
    * the first byte not consumed (the start of an incomplete last row unless
    * `final`). Full batches are pushed to `out`.
    */
-  parse(buf: Uint8Array, pos: number, final: boolean, out: RecordBatch[]): number {
+  parse(buf: Uint8Array, pos: number, final: boolean, out: RawBatch[]): number {
     const end = buf.length;
-    const width = this.#width;
-    const delim = this.#setup.delimiter;
-    const kinds = this.#kinds;
-    const columns = this.#columns;
     const batchRows = this.#setup.batchRows;
-    rows: while (pos < end) {
-      const rowStart = pos;
-      const lineStart = this.line;
-      let lines = 0;
-      // Blank lines (and the \n of a \r\n split across chunks) are skipped.
+    // The per-row work lives in its own function: V8 optimises it by call
+    // count, where one long loop here would run on-stack-replaced code that
+    // deoptimises every time an inner loop exits.
+    while (pos < end) {
       const first = buf[pos];
+      // Blank lines (and the \n of a \r\n split across chunks) are skipped.
       if (first === LF || first === CR) {
         if (first === LF) this.line++;
         pos++;
         continue;
       }
+      let next = this.#allNumeric ? this.#fastRow(buf, pos, end) : -1;
+      if (next < 0) next = this.#parseRow(buf, pos, end, final);
+      if (next < 0) return pos;
+      pos = next;
+      if (this.#row === batchRows) out.push(this.flush()!);
+    }
+    return pos;
+  }
+
+  /**
+   * The common case in a few tight loops: every field an unquoted plain
+   * decimal number (or a skipped field), the row ending in \n or \r\n.
+   * Returns the next row's offset, or -1 to hand the row to #parseRow,
+   * which handles everything else and reports errors.
+   */
+  #fastRow(buf: Uint8Array, pos: number, end: number): number {
+    const width = this.#width;
+    const delim = this.#setup.delimiter;
+    const kinds = this.#kinds;
+    const outs = this.#outs;
+    const r = this.#row;
+    let p = pos;
+    for (let f = 0; f < width; f++) {
+      const kind = kinds[f];
+      let c = buf[p];
+      if (kind === KIND.skip) {
+        while (p < end && c !== delim && c !== LF && c !== CR) {
+          if (c === QUOTE) return -1;
+          c = buf[++p];
+        }
+      } else {
+        let neg = false;
+        if (c === 45) {
+          neg = true;
+          c = buf[++p];
+        } else if (c === 43) c = buf[++p];
+        const s0 = p;
+        let mant = 0;
+        while (c >= 48 && c <= 57) {
+          mant = mant * 10 + (c - 48);
+          c = buf[++p];
+        }
+        let digits = p - s0;
+        let scale = 0;
+        if (c === 46) {
+          const f0 = ++p;
+          c = buf[p];
+          while (c >= 48 && c <= 57) {
+            mant = mant * 10 + (c - 48);
+            c = buf[++p];
+          }
+          scale = p - f0;
+          digits += scale;
+        }
+        // Exact only while the mantissa is an exact integer and 10^scale is
+        // exact: then one division rounds correctly, like parseFloat.
+        if (digits === 0 || scale > 22 || mant > 9007199254740991) return -1;
+        let v = scale === 0 ? mant : mant / POW10[scale];
+        if (neg) v = -v;
+        if (kind === KIND.int32 && (scale !== 0 || v > 2147483647 || v < -2147483648)) return -1;
+        outs[f]![r] = v;
+      }
+      if (f < width - 1) {
+        if (c !== delim) return -1;
+        p++;
+      } else if (c === LF) p++;
+      else if (c === CR && buf[p + 1] === LF) p += 2;
+      else return -1;
+    }
+    this.#row = r + 1;
+    this.rows++;
+    this.line++;
+    return p;
+  }
+
+  /** Parses one row starting at `pos`; returns the next row's offset, or -1 when incomplete. */
+  #parseRow(buf: Uint8Array, pos: number, end: number, final: boolean): number {
+    const width = this.#width;
+    const delim = this.#setup.delimiter;
+    const kinds = this.#kinds;
+    const columns = this.#columns;
+    {
+      const lineStart = this.line;
+      let lines = 0;
       const r = this.#row;
       let field = 0;
       let bad: string | null = null;
       while (true) {
         if (pos >= end) {
-          if (!final) return rowStart;
+          if (!final) return -1;
         }
         const kind = field < width ? kinds[field] : -1;
         const b = pos < end ? buf[pos] : -1;
@@ -186,7 +298,7 @@ export class CsvParser {
             if (final) bad = "has an unclosed quote";
             else {
               this.line = lineStart;
-              return rowStart;
+              return -1;
             }
             next = end;
           }
@@ -246,14 +358,14 @@ export class CsvParser {
           ) {
             if (p >= end && !final) {
               this.line = lineStart;
-              return rowStart;
+              return -1;
             }
             // Anything unusual: whitespace, NaN, Infinity, many digits, junk, nulls.
             next = this.#general(buf, pos, end, delim, final);
             if (next < 0) {
               if (!final) {
                 this.line = lineStart;
-                return rowStart;
+                return -1;
               }
               bad = "has an unclosed quote";
               next = end;
@@ -290,7 +402,7 @@ export class CsvParser {
           while (pos < end && buf[pos] !== LF) pos++;
           if (pos >= end && !final) {
             this.line = lineStart;
-            return rowStart;
+            return -1;
           }
           pos++;
         }
@@ -300,18 +412,17 @@ export class CsvParser {
       this.line = lineStart + lines;
       if (field !== width && bad === null) bad = `has ${field} fields, expected ${width}`;
       if (bad !== null) {
-        const error = new CsvRowError(`line ${lineStart} ${bad}`, lineStart);
+        const error = new CsvRowError(bad, lineStart);
         if (this.#skipBad === null) throw error;
         this.#skipBad(error);
         this.skipped++;
         this.#clearRow(r);
-        continue rows;
+        return pos;
       }
       this.#row = r + 1;
       this.rows++;
-      if (this.#row === batchRows) out.push(this.flush()!);
+      return pos;
     }
-    return pos;
   }
 
   #clearRow(r: number): void {
@@ -419,19 +530,38 @@ export class CsvParser {
     }
   }
 
-  /** Emits the rows filled so far as a batch (null when none) and starts a new one. */
-  flush(): RecordBatch | null {
+  /** Emits the rows filled so far as a raw batch (null when none) and starts a new one. */
+  flush(): RawBatch | null {
     const n = this.#row;
     if (n === 0) return null;
-    const { names, order } = this.#setup;
-    const data: Data<DataType>[] = [];
-    for (const f of order) {
+    const columns: RawColumn[] = [];
+    for (const f of this.#setup.order) {
       const c = this.#columns[f]!;
-      data.push(finish(c, n));
+      const values = c.kind === KIND.float64
+        ? c.f64
+        : c.kind === KIND.float32
+        ? c.f32
+        : c.kind === KIND.int32 || c.kind === KIND.dictionary
+        ? c.i32
+        : c.kind === KIND.int64
+        ? c.i64
+        : c.kind === KIND.bool
+        ? c.u8
+        : null;
+      let valid = c.valid;
+      if (valid !== null && valid.subarray(0, n).every((v) => v === 1)) valid = null;
+      columns.push({
+        kind: c.kind,
+        values: values === null ? null : values.subarray(0, n),
+        strings: c.kind === KIND.string ? c.strings.slice(0, n) : null,
+        valid: valid === null ? null : valid.subarray(0, n),
+        dict: c.dict,
+      });
       this.#columns[f] = this.#newColumn(c.kind, c);
     }
+    this.#refreshOuts();
     this.#row = 0;
-    return makeBatch(order.map((f) => names[f]), data, n);
+    return { rows: n, columns };
   }
 }
 
@@ -460,35 +590,6 @@ function decode(buf: Uint8Array, from: number, to: number): string {
     s += String.fromCharCode(c);
   }
   return s;
-}
-
-function finish(c: Column, n: number): Data<DataType> {
-  const bitmap = c.valid ? packValidity(c.valid, n) : undefined;
-  switch (c.kind) {
-    case KIND.float64:
-      return fixedData(new Float64(), c.f64.subarray(0, n), bitmap);
-    case KIND.float32:
-      return fixedData(new Float32(), c.f32.subarray(0, n), bitmap);
-    case KIND.int32:
-      return fixedData(new Int32(), c.i32.subarray(0, n), bitmap);
-    case KIND.int64:
-      return fixedData(new Int64(), c.i64.subarray(0, n), bitmap);
-    case KIND.dictionary:
-      return c.dict!.data(c.i32.subarray(0, n), bitmap);
-    case KIND.bool: {
-      const bits = new Uint8Array(((n + 63) & ~63) >> 3);
-      for (let i = 0; i < n; i++) if (c.u8[i]) bits[i >> 3] |= 1 << (i & 7);
-      return makeData({
-        type: new Bool(),
-        length: n,
-        data: bits,
-        nullBitmap: bitmap,
-        nullCount: countNulls(bitmap, n),
-      }) as unknown as Data<DataType>;
-    }
-    default:
-      return vectorFromArray(c.strings.slice(0, n), new Utf8()).data[0] as Data<DataType>;
-  }
 }
 
 /**

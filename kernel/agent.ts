@@ -1,0 +1,280 @@
+/**
+ * The agent the memkit kernel injects into Deno's kernel (its engine) when the
+ * engine starts. It runs inside the notebook's process, so it sees what the
+ * kernel cannot: the V8 heap, tfjs's tensor counts and GPU bytes. It answers
+ * the kernel's per-cell question over a loopback socket (one JSON line each
+ * way, well under a millisecond), and gives the notebook one global,
+ * `memkit`, to switch the report and show the session timeline.
+ *
+ * It imports no tfjs: it notices tfjs when tfjs creates its global engine,
+ * and reads tensor counts from that engine, so a notebook without tfjs pays
+ * nothing and one with tfjs gets every tensor it creates counted, from the
+ * first.
+ * @module
+ */
+import { type TimelineData, TimelineView } from "./_timeline_view.ts";
+
+/** The report modes: everything, nothing, or only cells that did something notable. */
+export type ReportMode = "on" | "off" | "quiet";
+
+/** What the agent says about the cell that just ended. */
+export interface AgentSample {
+  /** V8 heap in use, bytes. */
+  heapUsed: number;
+  /** Memory outside the V8 heap held by JS objects (ArrayBuffers…), bytes. */
+  external: number;
+  /** tfjs's live tensors and their bytes; null when tfjs is not loaded. */
+  tf: { numTensors: number; numBytes: number } | null;
+  /** GPU bytes in use and pooled (lib/backend/gpu_memory.ts); null when not readable. */
+  gpu: { backend: string; inUse: number; pooled: number; wasmHeap: number } | null;
+  /** Tensors created during the cell that are still alive at its end. */
+  survivors: number;
+  /** Their bytes. */
+  survivorBytes: number;
+  /** Where they were created, grouped, largest first; empty unless creation sites are on. */
+  sites: { site: string; count: number; bytes: number }[];
+}
+
+/** Options of {@linkcode startAgent}. */
+export interface AgentOptions {
+  /** The kernel's loopback port for the side channel. */
+  port: number;
+  /** The token that proves to the kernel this connection is its engine's agent. */
+  token: string;
+  /**
+   * Record where each tensor is created (a stack trace per tensor: slower).
+   * @default {false}
+   */
+  sites?: boolean;
+}
+
+interface TfEngineLike {
+  state: { numTensors: number; numBytes: number };
+  registryFactory?: Record<string, { factory?: unknown }>;
+  trackTensor(a: TensorLike, backend: unknown): void;
+  disposeTensor(a: TensorLike): void;
+}
+interface TensorLike {
+  id: number;
+  size: number;
+  dtype: string;
+}
+
+const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
+
+let tfEngine: TfEngineLike | null = null;
+let cellTensors = new Map<number, { bytes: number; site: string }>();
+let withSites = false;
+let gpuReader: (() => AgentSample["gpu"]) | null | undefined;
+
+/** Wraps tfjs's engine so each tensor created and disposed is seen; called once per engine. */
+function hookEngine(engine: TfEngineLike): void {
+  tfEngine = engine;
+  const track = engine.trackTensor;
+  const dispose = engine.disposeTensor;
+  engine.trackTensor = function (a, backend) {
+    track.call(this, a, backend);
+    cellTensors.set(a.id, {
+      bytes: a.size * (BYTES[a.dtype] ?? 0),
+      site: withSites ? creationSite() : "",
+    });
+  };
+  engine.disposeTensor = function (a) {
+    cellTensors.delete(a.id);
+    dispose.call(this, a);
+  };
+}
+
+/** The first stack frame outside tfjs and this file: where user code made the tensor. */
+function creationSite(): string {
+  const stack = new Error().stack?.split("\n").slice(1) ?? [];
+  for (const line of stack) {
+    if (line.includes("@tensorflow") || line.includes("/kernel/agent.ts")) continue;
+    if (line.includes("/lib/") && line.includes("memkit")) continue;
+    return line.trim().replace(/^at /, "");
+  }
+  return "unknown";
+}
+
+/**
+ * tfjs keeps its engine on `globalThis._tfengine` and creates it on first
+ * import. A setter there lets the agent hook the engine the moment it exists,
+ * without importing tfjs itself.
+ */
+function watchForTf(): void {
+  const g = globalThis as { _tfengine?: TfEngineLike };
+  if (g._tfengine) return hookEngine(g._tfengine);
+  let value: TfEngineLike | undefined;
+  Object.defineProperty(globalThis, "_tfengine", {
+    configurable: true,
+    enumerable: false,
+    get: () => value,
+    set: (v: TfEngineLike) => {
+      value = v;
+      if (v && tfEngine !== v) hookEngine(v);
+    },
+  });
+}
+
+/**
+ * GPU bytes come from lib/backend/gpu_memory.ts, but importing it loads
+ * memkit's tfjs entry, which re-registers tfjs's cpu backend: harmless when
+ * memkit is already loaded (the import is then a cache hit), harmful to a
+ * notebook that uses plain tfjs. So it is imported only when memkit's entry
+ * has run (its cpu factory is the one that silences tfjs's banner), and the
+ * agent reports no GPU numbers otherwise.
+ */
+async function loadGpuReader(): Promise<void> {
+  const factory = tfEngine?.registryFactory?.cpu?.factory;
+  if (!factory || !String(factory).includes("firstUse")) return;
+  try {
+    const { gpuMemory } = await import("../lib/backend/gpu_memory.ts");
+    gpuReader = () => {
+      const m = gpuMemory();
+      return { backend: m.backend, inUse: m.inUse, pooled: m.pooled, wasmHeap: m.wasmHeap };
+    };
+  } catch {
+    gpuReader = null;
+  }
+}
+
+/** Answers the kernel's question at the end of a cell, and starts the next cell's count. */
+async function sample(): Promise<AgentSample> {
+  if (tfEngine && gpuReader === undefined) await loadGpuReader();
+  const mem = Deno.memoryUsage();
+  let survivors = 0;
+  let survivorBytes = 0;
+  const bySite = new Map<string, { site: string; count: number; bytes: number }>();
+  for (const t of cellTensors.values()) {
+    survivors++;
+    survivorBytes += t.bytes;
+    if (t.site) {
+      const s = bySite.get(t.site) ?? { site: t.site, count: 0, bytes: 0 };
+      s.count++;
+      s.bytes += t.bytes;
+      bySite.set(t.site, s);
+    }
+  }
+  cellTensors = new Map();
+  let gpu: AgentSample["gpu"] = null;
+  try {
+    gpu = gpuReader ? gpuReader() : null;
+  } catch {
+    gpu = null;
+  }
+  return {
+    heapUsed: mem.heapUsed,
+    external: mem.external,
+    tf: tfEngine
+      ? { numTensors: tfEngine.state.numTensors, numBytes: tfEngine.state.numBytes }
+      : null,
+    gpu,
+    survivors,
+    survivorBytes,
+    sites: [...bySite.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 5),
+  };
+}
+
+let conn: Deno.TcpConn | null = null;
+let nextId = 1;
+const waiting = new Map<number, (data: unknown) => void>();
+const encoder = new TextEncoder();
+
+async function send(msg: unknown): Promise<void> {
+  if (!conn) throw new Error("The memkit kernel is not connected");
+  const bytes = encoder.encode(JSON.stringify(msg) + "\n");
+  for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
+}
+
+function ask(op: string, extra: Record<string, unknown> = {}): Promise<unknown> {
+  const rid = nextId++;
+  const p = new Promise<unknown>((resolve) => waiting.set(rid, resolve));
+  return send({ rid, op, ...extra }).then(() => p);
+}
+
+async function serve(c: Deno.TcpConn): Promise<void> {
+  const decoder = new TextDecoder();
+  let buf = "";
+  const chunk = new Uint8Array(65536);
+  while (true) {
+    const n = await c.read(chunk);
+    if (n === null) break;
+    buf += decoder.decode(chunk.subarray(0, n), { stream: true });
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      const msg = JSON.parse(line) as { id?: number; rid?: number; op?: string; data?: unknown };
+      if (msg.rid !== undefined) {
+        waiting.get(msg.rid)?.(msg.data);
+        waiting.delete(msg.rid);
+      } else if (msg.op === "sample") {
+        await send({ id: msg.id, data: await sample() });
+      }
+    }
+  }
+}
+
+/** The object the notebook sees as `memkit`. */
+export interface KernelHandle {
+  /**
+   * Sets the per-cell report: "on" (every cell), "quiet" (only cells whose
+   * memory changed notably or that leaked tensors) or "off". Takes effect for
+   * the cell it runs in when awaited.
+   */
+  report(mode: ReportMode): Promise<ReportMode>;
+  /** Turns recording of tensor creation sites on or off (each tensor then costs a stack trace). */
+  sites(on: boolean): boolean;
+  /** The session timeline so far: engine RSS with each cell as a mark; displays itself. */
+  timeline(): Promise<TimelineView>;
+}
+
+/**
+ * Connects the agent to the kernel and installs `globalThis.memkit`. The
+ * kernel calls this once per engine start with a silent execute request.
+ *
+ * @param options The kernel's side-channel port and token, and whether to record creation sites.
+ * @returns Once connected.
+ */
+export async function startAgent(options: AgentOptions): Promise<void> {
+  withSites = options.sites ?? false;
+  watchForTf();
+  conn = await Deno.connect({ hostname: "127.0.0.1", port: options.port });
+  conn.setNoDelay(true);
+  await send({ token: options.token, pid: Deno.pid });
+  const c = conn;
+  // When the kernel goes away without stopping the engine (killed), the
+  // channel closes: the engine would be an orphan holding memory, so it ends.
+  serve(c).catch(() => {}).finally(() => {
+    if (conn === c) Deno.exit(0);
+  });
+  const handle: KernelHandle = {
+    async report(mode) {
+      if (mode !== "on" && mode !== "off" && mode !== "quiet") {
+        throw new TypeError(
+          `Cannot set the memkit report: mode must be "on", "off" or "quiet", got ${
+            JSON.stringify(mode)
+          }`,
+        );
+      }
+      await ask("mode", { mode });
+      return mode;
+    },
+    sites(on) {
+      withSites = on;
+      return on;
+    },
+    async timeline() {
+      return showTimeline(await ask("timeline") as TimelineData);
+    },
+  };
+  (globalThis as { memkit?: KernelHandle }).memkit = handle;
+}
+
+/**
+ * The one place the timeline turns into output, so that lib/memory's
+ * timeline can take over drawing without touching the kernel.
+ */
+function showTimeline(data: TimelineData): TimelineView {
+  return new TimelineView(data);
+}

@@ -1,0 +1,91 @@
+/**
+ * Pooling: a data → tensor loop over flights-200k (cpu backend), 10k steps
+ * (1k with --smoke), with pooled batch buffers against a fresh Float32Array
+ * per batch, each in its own process. Reports ArrayBuffers allocated and the
+ * range of heap and external memory after warm-up.
+ * @module
+ */
+import { tableFromIPC } from "apache-arrow";
+import { benchLine, round, SMOKE } from "./_advanced.ts";
+
+const STEPS = SMOKE ? 1000 : 10_000;
+const ROWS = 1024;
+const child = Deno.args.indexOf("--child");
+
+if (child >= 0) {
+  const mode = Deno.args[child + 1];
+  const { tf } = await import("../../lib/_tf.ts");
+  const { pool, useBackend } = await import("../../mod.ts");
+  await useBackend({ backend: "cpu" });
+  const table = tableFromIPC(
+    await Deno.readFile(
+      new URL("../../node_modules/vega-datasets/data/flights-200k.arrow", import.meta.url),
+    ),
+  );
+  const cols = ["delay", "distance", "time"].map((n) =>
+    table.getChild(n)!.toArray() as Float32Array
+  );
+  const p = pool({ slots: 2 });
+  let allocations = 0;
+  const naive = (batch: Float32Array[]) => {
+    const buf = new Float32Array(ROWS * 3);
+    allocations++;
+    for (let c = 0; c < 3; c++) for (let r = 0; r < ROWS; r++) buf[r * 3 + c] = batch[c][r];
+    return tf.tensor2d(buf, [ROWS, 3]);
+  };
+  const heap: number[] = [];
+  const ext: number[] = [];
+  let sum = 0;
+  for (let step = 0; step < STEPS; step++) {
+    const start = (step * ROWS) % (table.numRows - ROWS);
+    const batch = cols.map((c) => c.subarray(start, start + ROWS));
+    const x = mode === "pooled" ? p.tensor2d(batch) : naive(batch);
+    const s = tf.sum(x);
+    sum += s.dataSync()[0];
+    tf.dispose([x, s]);
+    if (step >= STEPS / 10 && step % 50 === 0) {
+      const m = Deno.memoryUsage();
+      heap.push(m.heapUsed);
+      ext.push(m.external);
+    }
+  }
+  const range = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+  console.log(JSON.stringify({
+    allocations: mode === "pooled" ? p.allocations : allocations,
+    heapRange: range(heap),
+    externalRange: range(ext),
+    externalGrowth: ext[ext.length - 1] - ext[0],
+    sum,
+  }));
+  Deno.exit(0);
+}
+
+const run = async (mode: string) => {
+  const o = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(import.meta.url).pathname, "--child", mode],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  return JSON.parse(new TextDecoder().decode(o.stdout));
+};
+const ours = await run("pooled");
+const rival = await run("naive");
+benchLine("pool", {
+  metric: `ArrayBuffers allocated over ${STEPS} data → tensor steps, pooled vs fresh buffers`,
+  ours: ours.allocations,
+  rival: rival.allocations,
+  ratio: round(ours.allocations / rival.allocations),
+  goal: "pooled allocates only its slots (2)",
+  met: ours.allocations === 2 && ours.sum === rival.sum,
+});
+benchLine("pool", {
+  metric: "external memory range (bytes) after warm-up, pooled vs fresh buffers",
+  ours: ours.externalRange,
+  rival: rival.externalRange,
+  ratio: round(ours.externalRange / Math.max(1, rival.externalRange)),
+  goal: "flat: pooled range < 64 KiB",
+  met: ours.externalRange < 65536,
+  heapRangeOurs: ours.heapRange,
+  heapRangeRival: rival.heapRange,
+  externalGrowthOurs: ours.externalGrowth,
+});

@@ -1,0 +1,216 @@
+/**
+ * The memkit kernel driven by a real Jupyter client (Debian's jupyter_client
+ * in /usr/bin/python3, tests/kernel/driver.py), installed through
+ * kernel/install.ts into a temporary Jupyter data folder.
+ */
+import assert from "node:assert/strict";
+
+const root = new URL("../../", import.meta.url).pathname;
+const python = "/usr/bin/python3";
+
+interface Msg {
+  type: string;
+  content: Record<string, unknown> & { data?: Record<string, unknown> };
+  metadata: Record<string, unknown>;
+  late?: boolean;
+}
+interface Run {
+  iopub: Msg[];
+  reply: Record<string, unknown>;
+  prompt: string | null;
+}
+interface Report {
+  cell: number | null;
+  wallMs: number;
+  rssStart: number;
+  rssEnd: number;
+  rssPeak: number;
+  peakIsPerCell: boolean;
+  heap: number | null;
+  tensors: number | null;
+  tensorsDelta: number | null;
+  tensorBytesDelta: number | null;
+  survivors: number;
+  survivorBytes: number;
+  sites: { site: string; count: number; bytes: number }[];
+}
+type Out = Record<string, unknown> & { log: string; exception?: string };
+
+const MiB = 1024 * 1024;
+let dataDir = "";
+
+async function setup(): Promise<void> {
+  if (dataDir) return;
+  dataDir = await Deno.makeTempDir({ prefix: "memkit-jupyter-" });
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", `${root}kernel/install.ts`],
+    env: { JUPYTER_DATA_DIR: dataDir },
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+}
+
+async function drive(scenario: string): Promise<Out> {
+  await setup();
+  const work = await Deno.makeTempDir({ prefix: `memkit-kernel-${scenario}-` });
+  const out = await new Deno.Command(python, {
+    args: [`${root}tests/kernel/driver.py`, scenario, work],
+    cwd: root,
+    env: { JUPYTER_DATA_DIR: dataDir, MEMKIT_REPORT: "on" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, `driver failed: ${new TextDecoder().decode(out.stderr)}`);
+  const result = JSON.parse(text) as Out;
+  assert.equal(result.exception, undefined, `${result.exception}\nkernel log:\n${result.log}`);
+  await Deno.remove(work, { recursive: true });
+  return result;
+}
+
+function of(run: unknown, type: string): Msg[] {
+  return (run as Run).iopub.filter((m) => m.type === type);
+}
+// deno colours values with ANSI codes; compare the text.
+const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g");
+function plain(m: Msg | undefined): string {
+  return String(m?.content.data?.["text/plain"] ?? "").replace(ANSI, "");
+}
+function report(run: unknown): Report | undefined {
+  const m = of(run, "display_data").find((d) => d.metadata.memkit);
+  return m?.metadata.memkit as Report | undefined;
+}
+function assertOrder(run: unknown): void {
+  // The report comes before the cell goes idle, and idle is the last message before stragglers.
+  const msgs = (run as Run).iopub.filter((m) => !m.late);
+  assert.equal(msgs.at(-1)?.type, "status");
+  assert.equal(msgs.at(-1)?.content.execution_state, "idle");
+}
+
+Deno.test("kernel: spec installs with absolute paths and message interrupts", async () => {
+  await setup();
+  const spec = JSON.parse(await Deno.readTextFile(`${dataDir}/kernels/memkit/kernel.json`));
+  assert.equal(spec.display_name, "Deno (memkit)");
+  assert.equal(spec.interrupt_mode, "message");
+  assert.equal(spec.argv[0], Deno.execPath());
+  assert.ok(spec.argv.includes(`${root}kernel/main.ts`));
+  assert.equal(spec.argv.at(-1), "{connection_file}");
+});
+
+Deno.test("kernel: wire protocol through a real Jupyter client", async () => {
+  const r = await drive("protocol");
+  const info = r.kernel_info as Record<string, Record<string, unknown>>;
+  assert.equal(info.status, "ok");
+  assert.equal(info.implementation, "Deno kernel");
+  assert.equal(info.language_info.name, "typescript");
+  // execute: result, stream, error, display data
+  assert.equal(plain([...of(r.result, "execute_result")][0]), "42");
+  assertOrder(r.result);
+  const streams = of(r.stream, "stream").map((m) => [m.content.name, m.content.text]);
+  assert.deepEqual(streams, [["stdout", "to stdout\n"], ["stderr", "to stderr\n"]]);
+  const err = of(r.error, "error")[0];
+  assert.equal(err.content.ename, "RangeError");
+  assert.equal(err.content.evalue, "boom");
+  assert.equal((r.error as Run).reply.status, "error");
+  const shown = of(r.display, "display_data").find((m) => !m.metadata.memkit);
+  assert.equal(shown?.content.data?.["text/html"], "<b>hi</b>");
+  assert.equal(of(r.display, "execute_result")[0]?.content.data?.["text/html"], "<i>x</i>");
+  // input() over stdin
+  assert.equal((r.input as Run).prompt, "name?");
+  assert.equal(plain(of(r.input, "execute_result")[0]), '"memkit!"');
+  // completion, inspection, is_complete
+  assert.ok((r.complete as { matches: string[] }).matches.includes("memoryUsage"));
+  assert.equal(r.inspect_status, "ok");
+  const ic = r.is_complete as { parent_ok: boolean; content: { status: string } };
+  assert.ok(ic.parent_ok);
+  assert.equal(ic.content.status, "incomplete");
+  // interrupt: the endless cell errors quickly, and the state survives
+  const intr = r.interrupt as { status: string; seconds: number };
+  assert.equal(intr.status, "error");
+  assert.ok(intr.seconds < 5, `interrupt took ${intr.seconds} s`);
+  assert.equal(plain(of(r.after_interrupt, "execute_result")[0]), "42");
+  // bad signature: no answer, not executed, logged
+  const bad = r.bad_signature as { answered: boolean; pwned: Run };
+  assert.equal(bad.answered, false);
+  assert.equal(plain(of(bad.pwned, "execute_result")[0]), '"no"');
+  assert.match(r.log, /rejected a message with a bad signature on shell: execute_request/);
+});
+
+Deno.test("kernel: per-cell memory report, switch and timeline", async () => {
+  const r = await drive("report");
+  const trivial = report(r.trivial)!;
+  assert.ok(trivial, "a trivial cell has a report");
+  assert.ok(trivial.wallMs > 0 && trivial.wallMs < 1000, `wall ${trivial.wallMs} ms`);
+  assert.ok(trivial.rssEnd > 50 * MiB, `RSS ${trivial.rssEnd}`);
+  assert.equal(trivial.tensors, null, "no tfjs loaded yet");
+  assertOrder(r.trivial);
+  // A cell that allocates 200 MB shows it.
+  const alloc = report(r.alloc)!;
+  const grew = (alloc.rssEnd - alloc.rssStart) / MiB;
+  assert.ok(grew > 190 && grew < 260, `RSS grew ${grew} MiB`);
+  assert.ok(alloc.rssPeak >= alloc.rssEnd);
+  assert.ok(alloc.peakIsPerCell);
+  // The peak is per cell: a later small cell's peak is below the big cells' peak.
+  const peak = report(r.peak)!;
+  assert.ok(peak.rssPeak - peak.rssStart > 280 * MiB, `peak ${peak.rssPeak - peak.rssStart}`);
+  const clean = report(r.tf_clean)!;
+  assert.ok(clean.rssPeak < peak.rssPeak, `peak ${clean.rssPeak} after ${peak.rssPeak}`);
+  // tfjs: counts from the first tensor on, and a leak warning for survivors.
+  const leak = report(r.tf_leak)!;
+  assert.equal(leak.tensorsDelta, 2);
+  assert.equal(leak.tensorBytesDelta, 8_000_000);
+  assert.equal(leak.survivors, 2);
+  assert.match(plain(of(r.tf_leak, "display_data").find((m) => m.metadata.memkit)), /⚠ 2 tensors/);
+  assert.equal(clean.tensorsDelta, 0);
+  assert.equal(clean.survivors, 0);
+  const disposed = report(r.tf_dispose)!;
+  assert.equal(disposed.tensorsDelta, -2);
+  assert.equal(disposed.tensorBytesDelta, -8_000_000);
+  const sites = report(r.tf_sites)!;
+  assert.equal(sites.survivors, 1);
+  assert.match(sites.sites[0].site, /^cell \[\d+\]:1:\d+$/);
+  // The switch: off shows nothing, quiet only notable cells, bad modes throw.
+  assert.equal(report(r.while_off), undefined);
+  assert.equal(report(r.quiet_trivial), undefined);
+  assert.ok(report(r.quiet_big), "quiet mode reports a 100 MB cell");
+  const bad = of(r.bad_mode, "error")[0];
+  assert.equal(bad.content.ename, "TypeError");
+  assert.match(String(bad.content.evalue), /mode must be "on", "off" or "quiet", got "loud"/);
+  assert.ok(report(r.on), "report back on");
+  // The timeline: a plotly figure, one mark per cell.
+  const tl = of(r.timeline, "execute_result")[0];
+  assert.match(String(tl.content.data?.["text/plain"]), /memkit session timeline: \d+ cells/);
+  assert.ok(String(tl.content.data?.["text/html"]).includes("Plotly.newPlot"));
+  assert.ok(tl.content.data?.["application/vnd.plotly.v1+json"]);
+  const [marks, samples] = JSON.parse(plain(of(r.timeline_data, "execute_result")[0]));
+  assert.ok(marks >= 17, `marks ${marks}`);
+  assert.ok(samples >= 5, `samples ${samples}`);
+});
+
+Deno.test("kernel: restart, engine death and shutdown", async () => {
+  const r = await drive("lifecycle");
+  const after = [...of(r.after_restart, "execute_result")][0];
+  assert.equal(plain(after), '"undefined"', "restart starts a fresh engine");
+  const died = of(r.died, "error")[0];
+  assert.equal(died?.content.ename, "EngineDied");
+  assert.match(String(died?.content.evalue), /exited with code 3/);
+  assert.equal((r.died as Run).reply.status, "error");
+  assert.equal((r.after_death as Run).reply.status, "ok");
+  assert.ok(report(r.after_death), "the restarted engine has its agent again");
+  assert.equal(r.engine_gone, true, "shutdown ends the engine");
+  assert.equal(r.kernel_alive, false);
+});
+
+Deno.test("kernel: a notebook executed by nbclient carries the reports", async () => {
+  const r = await drive("notebook");
+  const [first, second] = r.cells as {
+    output_type: string;
+    data: Record<string, string>;
+    metadata: { memkit?: Report };
+  }[][];
+  const rep = first.find((o) => o.metadata.memkit)?.metadata.memkit;
+  assert.ok(rep, "the first cell has a report");
+  const grew = (rep.rssEnd - rep.rssStart) / MiB;
+  assert.ok(grew > 60 && grew < 120, `RSS grew ${grew} MiB`);
+  const tl = second.find((o) => o.output_type === "execute_result");
+  assert.ok(tl?.data["text/html"].includes("Plotly.newPlot"));
+});
