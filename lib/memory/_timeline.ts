@@ -69,6 +69,8 @@ export interface TimelineData {
   probes: Record<string, { max: (number | null)[]; min: (number | null)[] }>;
   marks: TimelineMark[];
   peaks: Record<SeriesName, Peak>;
+  /** The first reading, which opens the ledger (absent in hand-made data). */
+  start?: Record<SeriesName, number>;
 }
 
 /** Options the class needs; `timeline()` validates and fills them. */
@@ -138,6 +140,7 @@ export class Timeline {
   #liveId: string | undefined;
   #liveCarrier = false;
   #shownLive = false;
+  #start: Record<SeriesName, number> | undefined;
   #budget: Budget | undefined;
   #warned = { host: false, gpu: false };
   #error: BudgetExceededError | undefined;
@@ -210,6 +213,8 @@ export class Timeline {
   }
 
   #record(s: RawSample): void {
+    // The very first reading opens the ledger exactly (slot 0 may later merge with others).
+    this.#start ??= { ...s.values };
     this.#last = s;
     this.#store.push(s);
     const mark = this.#marks.at(-1)?.label ?? null;
@@ -337,6 +342,7 @@ export class Timeline {
   }
 
   #first(): Record<SeriesName, number> {
+    if (this.#start) return this.#start;
     const s = this.#store;
     if (s.length === 0) return zeros();
     return Object.fromEntries(SERIES.map((n) => [n, s.cols[n].min[0]])) as Record<
@@ -473,6 +479,7 @@ export class Timeline {
       ),
       marks: structuredClone(this.#marks),
       peaks: structuredClone(this.#peaks),
+      start: this.#start ? { ...this.#start } : undefined,
     };
   }
 
@@ -506,6 +513,7 @@ export class Timeline {
     s.total = data.total;
     this.#marks.push(...data.marks);
     this.#peaks = structuredClone(data.peaks);
+    if (data.start) this.#start = { ...data.start };
     if (n > 0) {
       const values = Object.fromEntries(SERIES.map((k) => [k, s.cols[k].max[n - 1]])) as Record<
         SeriesName,
