@@ -9,8 +9,9 @@ export interface LedgerEntry {
   from: string;
   /** The label of the mark that closes it ("now" for the last, open one). */
   to: string;
-  /** Milliseconds since the start, at each end. */
+  /** Milliseconds since the start, where the interval begins. */
   start: number;
+  /** Milliseconds since the start, where it ends. */
   end: number;
   /** Every series at the end of the interval. */
   values: Record<SeriesName, number>;

@@ -55,19 +55,29 @@ export interface FigureOptions {
 
 /** The saved form of a timeline (`saveJSON`, `toJSON`, `loadTimeline`). Times are ms since start. */
 export interface TimelineData {
+  /** Always "memkit-timeline". */
   format: "memkit-timeline";
+  /** The format version, 1. */
   version: 1;
+  /** Milliseconds between samples. */
   everyMs: number;
+  /** When sampling started (ISO 8601). */
   startedAt: string;
   /** Raw samples per stored slot (after thinning). */
   stride: number;
   /** Raw samples taken in all. */
   total: number;
+  /** The bound on stored slots. */
   maxSamples: number;
+  /** Each slot's start, in ms since the start. */
   t: number[];
+  /** Per series, each slot's maximum and minimum. */
   series: Record<SeriesName, { max: number[]; min: number[] }>;
+  /** Per probe, each slot's maximum and minimum (null before the probe existed). */
   probes: Record<string, { max: (number | null)[]; min: (number | null)[] }>;
+  /** The marks, in order. */
   marks: TimelineMark[];
+  /** Each series' peak. */
   peaks: Record<SeriesName, Peak>;
   /** The first reading, which opens the ledger (absent in hand-made data). */
   start?: Record<SeriesName, number>;
