@@ -150,6 +150,8 @@ export class Timeline {
   #liveId: string | undefined;
   #liveCarrier = false;
   #shownLive = false;
+  #liveAt = 0;
+  #liveCost = 0;
   #start: Record<SeriesName, number> | undefined;
   #budget: Budget | undefined;
   #warned = { host: false, gpu: false };
@@ -542,6 +544,11 @@ export class Timeline {
   }
 
   async #showLive(final: boolean): Promise<void> {
+    // Keep the live display under ~0.5% of the run: a redraw that took c ms waits at
+    // least 200·c ms for the next (a long run's redraw costs ~10 ms: every 2 s).
+    const now = performance.now();
+    if (!final && this.#shownLive && now - this.#liveAt < 200 * this.#liveCost) return;
+    this.#liveAt = now;
     // The output that first carried plotly.js keeps carrying it in its final
     // state, so a saved notebook still has a copy; the updates in between do
     // not resend ~2 MB each time.
@@ -553,6 +560,8 @@ export class Timeline {
     });
     if (first) this.#liveCarrier = String(bundle["text/html"]).includes(`class="memkit-plotly-gz"`);
     this.#shownLive = true;
+    // The first draw pays one-time costs (compiling, gzipping plotly.js): not a guide.
+    this.#liveCost = first ? 0 : Math.min(performance.now() - now, 50);
     await display(bundle, { displayId: this.#liveId, update: !first });
   }
 }
