@@ -12,6 +12,13 @@ export interface EstimateMemoryOptions {
    * @default {"sgd"}
    */
   optimizer?: OptimizerName;
+  /**
+   * The tfjs backend the step runs on. On wasm, tfjs's Identity kernel copies
+   * where cpu shares the buffer, so every tensor the tape saves for backprop
+   * is a second copy; the estimate adds those.
+   * @default {the active backend}
+   */
+  backend?: string;
 }
 
 /** The estimate from {@linkcode estimateMemory}, in bytes. */
@@ -62,6 +69,30 @@ function sizeOf(shape: readonly (number | null)[]): number {
   let n = 1;
   for (const d of shape.slice(1)) n *= d ?? 1;
   return n;
+}
+
+/**
+ * Output-sized tensors the tape saves for a layer: with relu/elu/linear,
+ * tfjs-layers goes through tf.fused.matMul, which saves one (the pre-activation
+ * or the output); other activations run after a separate product that saves
+ * its output too, and then save their own output.
+ */
+function savedOutputs(layer: Layer): number {
+  const name = layer.getClassName();
+  if (!/^(Dense|Conv1D|Conv2D|Conv3D|DepthwiseConv2D|SeparableConv2D)$/.test(name)) return 1;
+  const { activation } = layer.getConfig() as { activation?: string };
+  return activation === undefined || /^(linear|relu|elu)$/.test(activation) ? 1 : 2;
+}
+
+function inputElements(layer: Layer): number {
+  try {
+    const input = layer.input as { shape: (number | null)[] } | { shape: (number | null)[] }[];
+    return Array.isArray(input)
+      ? input.reduce((s, t) => s + sizeOf(t.shape), 0)
+      : sizeOf(input.shape);
+  } catch {
+    return 0; // a layer used in several places has no single input
+  }
 }
 
 function outputElements(layer: Layer): number {
@@ -145,8 +176,18 @@ export function estimateMemory(
   // Targets, plus the loss's output-sized intermediates (a difference and its
   // square for mean squared error) with their gradients.
   const lossPerSample = 4 * outputElems * (1 + 2 * 2);
+  const backend = options.backend ?? tf.engine().backendName;
+  const copies = backend === "wasm";
+  let copiedWeights = 0;
   const layers = model.layers.map((layer) => {
     const kept = keptTensors(layer);
+    // wasm: the tape's saved clones are copies. A matMul/conv saves its input
+    // and kernel, plus output-sized tensors (see savedOutputs).
+    let saved = 0;
+    if (copies && kept > 0) {
+      saved = inputElements(layer) + savedOutputs(layer) * outputElements(layer);
+      copiedWeights += layer.trainableWeights.reduce((s, w) => s + bytes(w), 0);
+    }
     // Each kept tensor gets a gradient in backprop, and tfjs keeps every
     // gradient until the step ends; a bias add passes its gradient through
     // (a reshape sharing the buffer), so k kept tensors have k − 1 own ones.
@@ -154,7 +195,7 @@ export function estimateMemory(
     return {
       name: layer.name,
       className: layer.getClassName(),
-      bytesPerSample: 4 * withGrads * outputElements(layer),
+      bytesPerSample: 4 * (withGrads * outputElements(layer) + saved),
     };
   });
   const actPerSample = layers.reduce((s, l) => s + l.bytesPerSample, 0) + lossPerSample -
@@ -163,7 +204,9 @@ export function estimateMemory(
   const largest = model.trainableWeights.reduce((m, w) => Math.max(m, bytes(w)), 0);
   const update = updateBytes(optimizer, trainable, largest);
   const fixed = params + trainable + slots;
-  const activations = actPerSample * batchSize;
+  // wasm also copies the loss's two inputs (targets and predictions).
+  const lossCopies = copies ? 2 * 4 * outputElems : 0;
+  const activations = (actPerSample + lossCopies) * batchSize + copiedWeights;
   return {
     params,
     grads: trainable,
@@ -173,7 +216,7 @@ export function estimateMemory(
     activations,
     total: fixed + batchPerSample * batchSize + Math.max(activations, update),
     fixed,
-    perSample: batchPerSample + actPerSample,
+    perSample: batchPerSample + actPerSample + lossCopies,
     layers,
   };
 }
