@@ -124,6 +124,35 @@ function keptTensors(layer: Layer): number {
   return 1;
 }
 
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+}
+
+function displayBundle(
+  e: MemoryEstimate,
+  batch: number,
+  optimizer: string,
+): Record<string, string> {
+  const rows: [string, number][] = [
+    ["params", e.params],
+    ["grads", e.grads],
+    [`${optimizer} slots`, e.optimizer],
+    [`inputs (batch ${batch})`, e.inputs],
+    ["activations (kept + their gradients)", e.activations],
+    ["optimizer update temporaries", e.update],
+    ["peak = params + grads + slots + inputs + max(activations, update)", e.total],
+  ];
+  const html = `<table><caption>estimateMemory</caption>${
+    rows.map(([k, v]) => `<tr><td>${k}</td><td style="text-align:right">${mb(v)}</td></tr>`).join(
+      "",
+    )
+  }</table>`;
+  return {
+    "text/html": html,
+    "text/plain": rows.map(([k, v]) => `${k}: ${mb(v)}`).join("\n"),
+  };
+}
+
 /**
  * Estimates the peak tfjs bytes of one training step of a model, from its
  * structure alone (nothing runs): params, gradients, optimizer slots, the
@@ -134,7 +163,7 @@ function keptTensors(layer: Layer): number {
  *
  * @param model A built tfjs model (Sequential or functional), float32 weights.
  * @param options Batch size and optimizer.
- * @returns The estimate, broken down, in bytes.
+ * @returns The estimate, broken down, in bytes; it renders as a table in Jupyter.
  * @throws {RangeError} When the batch size is not a positive integer.
  * @throws {TypeError} When the optimizer is unknown.
  * @example
@@ -207,7 +236,7 @@ export function estimateMemory(
   // wasm also copies the loss's two inputs (targets and predictions).
   const lossCopies = copies ? 2 * 4 * outputElems : 0;
   const activations = (actPerSample + lossCopies) * batchSize + copiedWeights;
-  return {
+  const estimate: MemoryEstimate = {
     params,
     grads: trainable,
     optimizer: slots,
@@ -219,4 +248,9 @@ export function estimateMemory(
     perSample: batchPerSample + actPerSample + lossCopies,
     layers,
   };
+  // Renders as a table in Jupyter; non-enumerable so JSON and spreads skip it.
+  Object.defineProperty(estimate, Symbol.for("Jupyter.display"), {
+    value: () => displayBundle(estimate, batchSize, optimizer),
+  });
+  return estimate;
 }

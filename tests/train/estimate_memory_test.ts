@@ -98,6 +98,13 @@ Deno.test("estimateMemory: counts params, grads and optimizer slots exactly", ()
   assert.deepEqual([sgd.optimizer, momentum.optimizer, adam.optimizer], [0, P, 2 * P]);
   assert.equal(sgd.inputs, 8 * 4 * (32 + 10));
   assert.ok(estimateMemory(model, { batchSize: 16 }).activations === 2 * sgd.activations);
+  const show = (adam as unknown as Record<symbol, () => Record<string, string>>)[
+    Symbol.for("Jupyter.display")
+  ];
+  const bundle = show();
+  assert.match(bundle["text/html"], /<td>adam slots<\/td><td[^>]*>0\.\d\d MiB/);
+  assert.match(bundle["text/plain"], /^params: /);
+  assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(adam))).includes("layers"), true);
   model.dispose();
 });
 
