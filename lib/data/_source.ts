@@ -200,15 +200,25 @@ export async function openByteStream(
     name,
     size,
     async *chunks() {
+      // One read ahead: the next chunk loads while the consumer parses this one.
+      const readChunk = async () => {
+        const buf = new Uint8Array(chunkBytes);
+        const { bytesRead } = await file.read(buf, 0, chunkBytes, null);
+        return bytesRead === chunkBytes ? buf : buf.subarray(0, bytesRead);
+      };
+      let next: Promise<Uint8Array> | null = null;
       try {
+        next = readChunk();
         while (true) {
           signal?.throwIfAborted();
-          const buf = new Uint8Array(chunkBytes);
-          const { bytesRead } = await file.read(buf, 0, chunkBytes, null);
-          if (bytesRead === 0) return;
-          yield bytesRead === chunkBytes ? buf : buf.subarray(0, bytesRead);
+          const chunk: Uint8Array = await next;
+          if (chunk.length === 0) return;
+          next = readChunk();
+          yield chunk;
         }
       } finally {
+        // Let an abandoned read-ahead finish before closing its handle.
+        await next?.catch(() => {});
         await file.close();
       }
     },
