@@ -186,6 +186,10 @@ export class CsvParser {
   parse(buf: Uint8Array, pos: number, final: boolean, out: RawBatch[]): number {
     const end = buf.length;
     const batchRows = this.#setup.batchRows;
+    // The fast path only starts rows before the last newline, so it never
+    // reads past the buffer: one out-of-bounds read would make V8 treat every
+    // byte as number-or-undefined and halve its speed.
+    const safeEnd = buf.lastIndexOf(LF) + 1;
     // The per-row work lives in its own function: V8 optimises it by call
     // count, where one long loop here would run on-stack-replaced code that
     // deoptimises every time an inner loop exits.
@@ -199,7 +203,7 @@ export class CsvParser {
       }
       if (this.#allNumeric) {
         // Plain numeric rows in bulk; the first unusual row goes to #parseRow.
-        const fast = this.#fastRows(buf, pos, end);
+        const fast = pos < safeEnd ? this.#fastRows(buf, pos, safeEnd) : pos;
         if (fast !== pos) {
           pos = fast;
           if (this.#row === batchRows) out.push(this.flush()!);
@@ -228,7 +232,7 @@ export class CsvParser {
     const stopRow = this.#setup.batchRows;
     let r = this.#row;
     let done = pos;
-    rows: while (r < stopRow) {
+    rows: while (r < stopRow && done < end) {
       let p = done;
       for (let f = 0; f < width; f++) {
         const kind = kinds[f];
