@@ -137,6 +137,7 @@ export async function openByteStream(
   what: string,
   signal?: AbortSignal,
   chunkBytes = 1 << 20,
+  reuse = false,
 ): Promise<ByteStream> {
   if (src instanceof ReadableStream) {
     return {
@@ -201,8 +202,12 @@ export async function openByteStream(
     size,
     async *chunks() {
       // One read ahead: the next chunk loads while the consumer parses this one.
+      // With `reuse`, two buffers alternate: a chunk stays valid until the
+      // next-but-one is read, for consumers that copy it at once.
+      const spare = reuse ? [new Uint8Array(chunkBytes), new Uint8Array(chunkBytes)] : null;
+      let turn = 0;
       const readChunk = async () => {
-        const buf = new Uint8Array(chunkBytes);
+        const buf = spare ? spare[turn++ & 1] : new Uint8Array(chunkBytes);
         const { bytesRead } = await file.read(buf, 0, chunkBytes, null);
         return bytesRead === chunkBytes ? buf : buf.subarray(0, bytesRead);
       };
