@@ -25,7 +25,7 @@ export { progress } from "./lib/plot/progress.ts";
 export type { Progress, ProgressOptions } from "./lib/plot/progress.ts";
 export { humanBytes } from "./lib/plot/human_bytes.ts";
 export { lttb } from "./lib/plot/lttb.ts";
-export type { LttbOptions } from "./lib/plot/lttb.ts";
+export type { LttbOptions, NumberArray } from "./lib/plot/lttb.ts";
 export { plotlyBundle } from "./lib/plot/plotly_bundle.ts";
 export type { PlotlyBundleOptions, PlotlyFigure, PlotlyTrace } from "./lib/plot/plotly_bundle.ts";
 export { plotlyHTML } from "./lib/plot/plotly_html.ts";

@@ -34,16 +34,27 @@ const FLIGHTS = new URL(
 /** Origin airports get one-hot slots; flights-3m has 229 (the parquet source keeps codes stable). */
 const ORIGIN_SLOTS = 256;
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    backend: { type: "string" },
-    rows: { type: "string" },
-    batch: { type: "string", default: "4096" },
-    out: { type: "string", default: "out/demo" },
-    help: { type: "boolean", short: "h" },
-  },
-});
+function fail(message: string): never {
+  console.error(`deno task demo: ${message}`);
+  Deno.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    args: Deno.args,
+    options: {
+      backend: { type: "string" },
+      rows: { type: "string" },
+      batch: { type: "string", default: "4096" },
+      out: { type: "string", default: "out/demo" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+} catch (error) {
+  fail((error as Error).message);
+}
+const { values } = parsed;
 if (values.help) {
   console.log(
     "deno task demo [--backend auto|webgpu|wasm|cpu] [--rows N] [--batch N] [--out DIR]",
@@ -55,8 +66,7 @@ function positiveInt(name: string, text: string | undefined, fallback: number): 
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!Number.isInteger(n) || n <= 0) {
-    console.error(`Invalid --${name} "${text}": expected a positive integer`);
-    Deno.exit(2);
+    fail(`invalid --${name} "${text}": expected a positive integer`);
   }
   return n;
 }
@@ -99,7 +109,8 @@ function features(batch: RecordBatch): RecordBatch {
   });
 }
 
-const info = await useBackend(values.backend ? { backend: values.backend as BackendName } : {});
+const info = await useBackend(values.backend ? { backend: values.backend as BackendName } : {})
+  .catch((error: Error) => fail(`--backend: ${error.message}`));
 const tensorsAtStart = tf.memory().numTensors;
 // The timeline samples every 50 ms and can miss a step's peak; this listener
 // sees every tensor created, so the peak it records is exact.

@@ -186,6 +186,10 @@ export class CsvParser {
   parse(buf: Uint8Array, pos: number, final: boolean, out: RawBatch[]): number {
     const end = buf.length;
     const batchRows = this.#setup.batchRows;
+    // The fast path only starts rows before the last newline, so it never
+    // reads past the buffer: one out-of-bounds read would make V8 treat every
+    // byte as number-or-undefined and halve its speed.
+    const safeEnd = buf.lastIndexOf(LF) + 1;
     // The per-row work lives in its own function: V8 optimises it by call
     // count, where one long loop here would run on-stack-replaced code that
     // deoptimises every time an inner loop exits.
@@ -197,8 +201,16 @@ export class CsvParser {
         pos++;
         continue;
       }
-      let next = this.#allNumeric ? this.#fastRow(buf, pos, end) : -1;
-      if (next < 0) next = this.#parseRow(buf, pos, end, final);
+      if (this.#allNumeric) {
+        // Plain numeric rows in bulk; the first unusual row goes to #parseRow.
+        const fast = pos < safeEnd ? this.#fastRows(buf, pos, safeEnd) : pos;
+        if (fast !== pos) {
+          pos = fast;
+          if (this.#row === batchRows) out.push(this.flush()!);
+          continue;
+        }
+      }
+      const next = this.#parseRow(buf, pos, end, final);
       if (next < 0) return pos;
       pos = next;
       if (this.#row === batchRows) out.push(this.flush()!);
@@ -212,64 +224,70 @@ export class CsvParser {
    * Returns the next row's offset, or -1 to hand the row to #parseRow,
    * which handles everything else and reports errors.
    */
-  #fastRow(buf: Uint8Array, pos: number, end: number): number {
+  #fastRows(buf: Uint8Array, pos: number, end: number): number {
     const width = this.#width;
     const delim = this.#setup.delimiter;
     const kinds = this.#kinds;
     const outs = this.#outs;
-    const r = this.#row;
-    let p = pos;
-    for (let f = 0; f < width; f++) {
-      const kind = kinds[f];
-      let c = buf[p];
-      if (kind === KIND.skip) {
-        while (p < end && c !== delim && c !== LF && c !== CR) {
-          if (c === QUOTE) return -1;
-          c = buf[++p];
-        }
-      } else {
-        let neg = false;
-        if (c === 45) {
-          neg = true;
-          c = buf[++p];
-        } else if (c === 43) c = buf[++p];
-        const s0 = p;
-        let mant = 0;
-        while (c >= 48 && c <= 57) {
-          mant = mant * 10 + (c - 48);
-          c = buf[++p];
-        }
-        let digits = p - s0;
-        let scale = 0;
-        if (c === 46) {
-          const f0 = ++p;
-          c = buf[p];
+    const stopRow = this.#setup.batchRows;
+    let r = this.#row;
+    let done = pos;
+    rows: while (r < stopRow && done < end) {
+      let p = done;
+      for (let f = 0; f < width; f++) {
+        const kind = kinds[f];
+        let c = buf[p];
+        if (kind === KIND.skip) {
+          while (p < end && c !== delim && c !== LF && c !== CR) {
+            if (c === QUOTE) break rows;
+            c = buf[++p];
+          }
+        } else {
+          let neg = false;
+          if (c === 45) {
+            neg = true;
+            c = buf[++p];
+          } else if (c === 43) c = buf[++p];
+          const s0 = p;
+          let mant = 0;
           while (c >= 48 && c <= 57) {
             mant = mant * 10 + (c - 48);
             c = buf[++p];
           }
-          scale = p - f0;
-          digits += scale;
+          let digits = p - s0;
+          let scale = 0;
+          if (c === 46) {
+            const f0 = ++p;
+            c = buf[p];
+            while (c >= 48 && c <= 57) {
+              mant = mant * 10 + (c - 48);
+              c = buf[++p];
+            }
+            scale = p - f0;
+            digits += scale;
+          }
+          // Exact only while the mantissa is an exact integer and 10^scale is
+          // exact: then one division rounds correctly, like parseFloat.
+          if (digits === 0 || scale > 22 || mant > 9007199254740991) break rows;
+          let v = scale === 0 ? mant : mant / POW10[scale];
+          if (neg) v = -v;
+          if (kind === KIND.int32 && (scale !== 0 || v > 2147483647 || v < -2147483648)) break rows;
+          outs[f]![r] = v;
         }
-        // Exact only while the mantissa is an exact integer and 10^scale is
-        // exact: then one division rounds correctly, like parseFloat.
-        if (digits === 0 || scale > 22 || mant > 9007199254740991) return -1;
-        let v = scale === 0 ? mant : mant / POW10[scale];
-        if (neg) v = -v;
-        if (kind === KIND.int32 && (scale !== 0 || v > 2147483647 || v < -2147483648)) return -1;
-        outs[f]![r] = v;
+        if (f < width - 1) {
+          if (c !== delim) break rows;
+          p++;
+        } else if (c === LF) p++;
+        else if (c === CR && buf[p + 1] === LF) p += 2;
+        else break rows;
       }
-      if (f < width - 1) {
-        if (c !== delim) return -1;
-        p++;
-      } else if (c === LF) p++;
-      else if (c === CR && buf[p + 1] === LF) p += 2;
-      else return -1;
+      r++;
+      done = p;
     }
-    this.#row = r + 1;
-    this.rows++;
-    this.line++;
-    return p;
+    this.rows += r - this.#row;
+    this.line += r - this.#row;
+    this.#row = r;
+    return done;
   }
 
   /** Parses one row starting at `pos`; returns the next row's offset, or -1 when incomplete. */

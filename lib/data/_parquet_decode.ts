@@ -217,6 +217,28 @@ function place(out: Values, plain: Values, n: number, at: number, valid: Uint8Ar
 
 const decoder = new TextDecoder();
 
+let codesScratch = new Int32Array(0);
+let validScratch = new Uint8Array(0);
+
+/** A reused Int32Array of exactly n elements (a view; valid until the next call). */
+function scratchCodes(n: number): Int32Array {
+  if (codesScratch.length < n) codesScratch = new Int32Array(n);
+  return codesScratch.subarray(0, n);
+}
+
+/** A reused Uint8Array of exactly n elements (a view; valid until the next call). */
+function scratchValid(n: number): Uint8Array {
+  if (validScratch.length < n) validScratch = new Uint8Array(n);
+  return validScratch.subarray(0, n);
+}
+
+/** Zeros (nulls) among definition levels; its own function to stay out of OSR. */
+function countZeros(defs: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < defs.length; i++) n += defs[i] ^ 1;
+  return n;
+}
+
 /**
  * Decodes one flat column chunk (all its pages) of `rows` rows. Strings are
  * dictionary-encoded into `strings` (codes in `values`).
@@ -232,7 +254,9 @@ export function decodeColumnChunk(
   const type = meta.type;
   const optional = el.repetition_type === "OPTIONAL";
   const values = makeValues(type, rows, strings !== undefined);
-  const valid = optional ? new Uint8Array(rows) : null;
+  // Scratch until a null shows up: most optional columns have none, and
+  // garbage ArrayBuffers are freed lazily (they inflate peak RSS).
+  const valid = optional ? scratchValid(rows) : null;
   let dict: Values | null = null; // numeric dictionary, or string remap to growing codes
   const reader = {
     view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
@@ -276,7 +300,7 @@ export function decodeColumnChunk(
         r.offset += 4;
         hybrid(page, r.offset, r.offset + length, 1, defs);
         r.offset += length;
-        for (let i = 0; i < count; i++) nulls += defs[i] ^ 1;
+        nulls = countZeros(defs);
       }
       page = page.subarray(r.offset);
     } else if (header.type === "DATA_PAGE_V2") {
@@ -310,8 +334,9 @@ export function decodeColumnChunk(
     if (encoding === "RLE_DICTIONARY" || encoding === "PLAIN_DICTIONARY") {
       if (!dict) throw new TypeError("dictionary-encoded page without a dictionary page");
       const width = r.view.getUint8(r.offset++);
-      const codes = new Int32Array(n);
+      const codes = scratchCodes(n);
       if (width) hybrid(page, r.offset, page.byteLength, width, codes);
+      else codes.fill(0); // width 0: every index is 0 (the scratch holds old codes)
       scatter(values, dict, codes, n, row, valid);
     } else if (encoding === "PLAIN") {
       const raw = readPlain(r, type, n, el.type_length);
@@ -328,7 +353,7 @@ export function decodeColumnChunk(
   }
   if (row !== rows) throw new RangeError(`column chunk holds ${row} rows, expected ${rows}`);
   // Optional columns without a null need no validity bitmap.
-  return { values, valid: totalNulls === 0 ? null : valid };
+  return { values, valid: totalNulls === 0 || valid === null ? null : valid.slice() };
 }
 
 /** Thrown for encodings the fast path leaves to hyparquet's general reader. */

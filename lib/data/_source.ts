@@ -14,6 +14,8 @@ export interface RandomAccess {
   readonly byteLength: number;
   /** Reads bytes [start, end). */
   read(start: number, end: number): Promise<Uint8Array>;
+  /** Reads `target.length` bytes from `position` straight into `target`; returns the count. */
+  readInto(target: Uint8Array, position: number): Promise<number>;
   /** Releases the file handle. */
   close(): Promise<void>;
 }
@@ -50,24 +52,29 @@ export async function openRandomAccess(
     throw new TypeError(`Cannot read ${what} "${name}": ${(e as Error).message}`, { cause: e });
   }
   const size = (await handle.stat()).size;
+  const readInto = async (out: Uint8Array, start: number): Promise<number> => {
+    signal?.throwIfAborted();
+    let done = 0;
+    while (done < out.length) {
+      const { bytesRead } = await handle.read(out, done, out.length - done, start + done);
+      if (bytesRead === 0) {
+        throw new RangeError(
+          `Cannot read ${what} "${name}": unexpected end of file at byte ${start + done}`,
+        );
+      }
+      done += bytesRead;
+    }
+    return done;
+  };
   return {
     name,
     byteLength: size,
     async read(start, end) {
-      signal?.throwIfAborted();
       const out = new Uint8Array(end - start);
-      let done = 0;
-      while (done < out.length) {
-        const { bytesRead } = await handle.read(out, done, out.length - done, start + done);
-        if (bytesRead === 0) {
-          throw new RangeError(
-            `Cannot read ${what} "${name}": unexpected end of file at byte ${start + done}`,
-          );
-        }
-        done += bytesRead;
-      }
+      await readInto(out, start);
       return out;
     },
+    readInto,
     async close() {
       await handle.close();
     },
@@ -101,21 +108,27 @@ async function openHttp(
       })`,
     );
   }
+  const read = async (start: number, end: number): Promise<Uint8Array> => {
+    if (end <= start) return new Uint8Array(0);
+    const res = await rangeRequest(start, end);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.length !== end - start) {
+      throw new RangeError(
+        `Cannot read ${what} "${name}": asked for bytes ${start}-${
+          end - 1
+        }, got ${bytes.length} bytes`,
+      );
+    }
+    return bytes;
+  };
   return {
     name,
     byteLength: Number(total[1]),
-    async read(start, end) {
-      if (end <= start) return new Uint8Array(0);
-      const res = await rangeRequest(start, end);
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      if (bytes.length !== end - start) {
-        throw new RangeError(
-          `Cannot read ${what} "${name}": asked for bytes ${start}-${
-            end - 1
-          }, got ${bytes.length} bytes`,
-        );
-      }
-      return bytes;
+    read,
+    async readInto(target, position) {
+      const bytes = await read(position, position + target.length);
+      target.set(bytes);
+      return bytes.length;
     },
     async close() {},
   };
@@ -137,6 +150,7 @@ export async function openByteStream(
   what: string,
   signal?: AbortSignal,
   chunkBytes = 1 << 20,
+  reuse = false,
 ): Promise<ByteStream> {
   if (src instanceof ReadableStream) {
     return {
@@ -200,15 +214,29 @@ export async function openByteStream(
     name,
     size,
     async *chunks() {
+      // One read ahead: the next chunk loads while the consumer parses this one.
+      // With `reuse`, two buffers alternate: a chunk stays valid until the
+      // next-but-one is read, for consumers that copy it at once.
+      const spare = reuse ? [new Uint8Array(chunkBytes), new Uint8Array(chunkBytes)] : null;
+      let turn = 0;
+      const readChunk = async () => {
+        const buf = spare ? spare[turn++ & 1] : new Uint8Array(chunkBytes);
+        const { bytesRead } = await file.read(buf, 0, chunkBytes, null);
+        return bytesRead === chunkBytes ? buf : buf.subarray(0, bytesRead);
+      };
+      let next: Promise<Uint8Array> | null = null;
       try {
+        next = readChunk();
         while (true) {
           signal?.throwIfAborted();
-          const buf = new Uint8Array(chunkBytes);
-          const { bytesRead } = await file.read(buf, 0, chunkBytes, null);
-          if (bytesRead === 0) return;
-          yield bytesRead === chunkBytes ? buf : buf.subarray(0, bytesRead);
+          const chunk: Uint8Array = await next;
+          if (chunk.length === 0) return;
+          next = readChunk();
+          yield chunk;
         }
       } finally {
+        // Let an abandoned read-ahead finish before closing its handle.
+        await next?.catch(() => {});
         await file.close();
       }
     },

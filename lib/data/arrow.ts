@@ -53,10 +53,9 @@ function handleFor(file: RandomAccess) {
     fd: -1,
     stat: () => Promise.resolve({ size: file.byteLength }),
     async read(buffer: Uint8Array, offset: number, length: number, position: number) {
-      const end = Math.min(file.byteLength, position + length);
-      const bytes = await file.read(position, end);
-      buffer.set(bytes, offset);
-      return { bytesRead: bytes.length, buffer };
+      const n = Math.max(0, Math.min(length, file.byteLength - position));
+      const bytesRead = await file.readInto(buffer.subarray(offset, offset + n), position);
+      return { bytesRead, buffer };
     },
     close: () => file.close(),
   };

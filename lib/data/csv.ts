@@ -100,12 +100,30 @@ export interface CsvDataset extends Dataset<RecordBatch> {
   readonly skippedRows: number;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+/**
+ * The parser's window on the input: the unparsed tail of the previous chunk
+ * followed by the next chunk, in one reused buffer, so reading allocates
+ * nothing per chunk (garbage ArrayBuffers are freed lazily and inflate RSS).
+ */
+class Window {
+  #store = new Uint8Array(0);
+  /** The bytes to parse. */
+  view: Uint8Array = new Uint8Array(0);
+
+  /** Keeps `view` from `from` on and appends `chunk` after it. */
+  append(chunk: Uint8Array, from = 0): void {
+    const carry = this.view.length - from;
+    if (this.#store.length < carry + chunk.length) {
+      const bigger = new Uint8Array(Math.max(carry + chunk.length, 2 * this.#store.length));
+      bigger.set(this.view.subarray(from));
+      this.#store = bigger;
+    } else if (this.view.buffer === this.#store.buffer) {
+      const start = this.view.byteOffset + from;
+      this.#store.copyWithin(0, start, start + carry);
+    } else this.#store.set(this.view.subarray(from));
+    this.#store.set(chunk, carry);
+    this.view = this.#store.subarray(0, carry + chunk.length);
+  }
 }
 
 /**
@@ -183,11 +201,13 @@ export function csv(
       streamUsed = true;
     }
     skippedRows = 0;
-    const bytes = await openByteStream(source, "CSV", ctx.signal);
+    // Reused read buffers are safe here: every chunk is copied into the window at once.
+    const bytes = await openByteStream(source, "CSV", ctx.signal, 1 << 20, true);
     const chunks = bytes.chunks();
     const progress = trackProgress(options.progress, `csv ${base}`, bytes.size, "bytes");
     let read = 0;
-    let buf: Uint8Array = new Uint8Array(0);
+    const window = new Window();
+    let buf: Uint8Array = window.view;
     let final = false;
     const pull = async (): Promise<boolean> => {
       const r = await chunks.next();
@@ -196,7 +216,11 @@ export function csv(
         return false;
       }
       read += r.value.length;
-      buf = concat(buf, r.value);
+      // The window keeps what is left of buf (a subarray of it, or of a
+      // view the caller trimmed) and appends the chunk.
+      window.view = buf;
+      window.append(r.value);
+      buf = window.view;
       return true;
     };
     try {

@@ -3,6 +3,8 @@
  * rendered as a text table in the terminal and an HTML table in Jupyter.
  * @module
  */
+import { humanBytes } from "../plot/human_bytes.ts";
+import { escapeHtml } from "../plot/_escape_html.ts";
 
 /** One group of live tensors that share a creation site, shape and dtype. */
 export interface LeakRow {
@@ -26,17 +28,6 @@ export interface CollectedLeaks {
   count: number;
   /** Their bytes: still counted by tfjs, and on webgpu never freed. */
   bytes: number;
-}
-
-function humanBytes(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GiB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(2)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /** Survivors grouped by site, shape and dtype, largest first. */

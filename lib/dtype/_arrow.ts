@@ -3,6 +3,7 @@
  * type tables, validity bitmaps, exact byte counts, numeric views of columns.
  * @module
  */
+import { escapeHtml } from "../plot/_escape_html.ts";
 import {
   Data,
   DataType,
@@ -255,22 +256,6 @@ export function makeBatch(fields: Field[], columns: Data[], metadata?: Map<strin
 /** Whether an input looks like an Arrow table or batch (checked by shape, not class). */
 export function isColumnar(x: unknown): x is Columnar {
   return x instanceof Table || x instanceof RecordBatch;
-}
-
-/** Formats bytes the way pandas' memory_usage readers expect: decimal units. */
-export function formatBytes(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
-  return `${n} B`;
-}
-
-/** HTML-escapes text for the rich displays. */
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
-    /"/g,
-    "&quot;",
-  );
 }
 
 /** Renders rows as an aligned terminal table (first row is the header). */

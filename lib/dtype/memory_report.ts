@@ -3,12 +3,12 @@ import {
   type Columnar,
   columnsOf,
   dataBytes,
-  formatBytes,
   htmlTable,
   isColumnar,
   textTable,
   typeName,
 } from "./_arrow.ts";
+import { humanBytes } from "../plot/human_bytes.ts";
 
 /** One column of a {@linkcode MemoryReport}. */
 export interface ColumnMemory {
@@ -76,18 +76,18 @@ export class MemoryReport {
       rows.push([
         c.column,
         c.typeBefore,
-        formatBytes(c.bytesBefore),
+        humanBytes(c.bytesBefore),
         c.typeAfter,
-        formatBytes(c.bytesAfter),
+        humanBytes(c.bytesAfter),
         c.note,
       ]);
     }
     rows.push([
       "total",
       "",
-      formatBytes(this.totalBefore),
+      humanBytes(this.totalBefore),
       "",
-      formatBytes(this.totalAfter),
+      humanBytes(this.totalAfter),
       `${(this.saving * 100).toFixed(1)}% saved`,
     ]);
     return { rows, right: [false, false, true, false, true, false] };
@@ -96,7 +96,7 @@ export class MemoryReport {
   /** Rows, totals, unsupported columns and warnings, one per line. */
   private caption(): string {
     const parts = [
-      `${this.rows} rows: ${formatBytes(this.totalBefore)} → ${formatBytes(this.totalAfter)} (${
+      `${this.rows} rows: ${humanBytes(this.totalBefore)} → ${humanBytes(this.totalAfter)} (${
         (100 * this.totalAfter / Math.max(1, this.totalBefore)).toFixed(1)
       }%)`,
     ];

@@ -3,7 +3,6 @@ import {
   bitsOf,
   columnsOf,
   dataBytes,
-  formatBytes,
   htmlTable,
   isColumnar,
   keyOf,
@@ -12,6 +11,7 @@ import {
   typeName,
   validAt,
 } from "./_arrow.ts";
+import { humanBytes } from "../plot/human_bytes.ts";
 import { DistinctCounter } from "./_distinct.ts";
 
 /** One column of a {@linkcode Profile}. */
@@ -80,7 +80,7 @@ export class Profile {
         show(c.max),
         show(c.integral),
         c.distinct === null ? "" : `${c.distinctApprox ? "≈" : ""}${c.distinct}`,
-        formatBytes(c.bytes),
+        humanBytes(c.bytes),
       ]);
     }
     return { rows, right: [false, false, true, true, true, true, false, true, true] };

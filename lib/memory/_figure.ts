@@ -244,7 +244,11 @@ export function timelineFigure(input: FigureInput, maxPoints: number): PlotlyFig
     shapes,
     annotations,
   };
-  if (gpu) layout.yaxis3 = { ...bytesAxis, title: { text: "GPU" }, domain: [0, 0.26] };
+  if (gpu) {
+    layout.yaxis3 = { ...bytesAxis, title: { text: "GPU" }, domain: [0, 0.26] };
+    // Time ticks under the lower (GPU) panel, not between the two.
+    (layout.xaxis as Record<string, unknown>).anchor = "y3";
+  }
   return { data, layout };
 }
 

@@ -9,7 +9,7 @@
 const INITIAL = 256;
 
 /** The fixed series every sample has. */
-export const SERIES = [
+export const SERIES: readonly SeriesName[] = [
   "rss",
   "heapUsed",
   "heapTotal",
@@ -20,10 +20,20 @@ export const SERIES = [
   "gpuPooled",
   "wasmHeap",
   "probes",
-] as const;
+];
 
-/** One of the fixed series. */
-export type SeriesName = typeof SERIES[number];
+/** One of the fixed series: bytes, except tfTensors (a count). */
+export type SeriesName =
+  | "rss"
+  | "heapUsed"
+  | "heapTotal"
+  | "external"
+  | "tfBytes"
+  | "tfTensors"
+  | "gpuInUse"
+  | "gpuPooled"
+  | "wasmHeap"
+  | "probes";
 
 /** One raw sample: fixed series plus bytes per probe. */
 export interface RawSample {

@@ -55,20 +55,32 @@ export interface FigureOptions {
 
 /** The saved form of a timeline (`saveJSON`, `toJSON`, `loadTimeline`). Times are ms since start. */
 export interface TimelineData {
+  /** Always "memkit-timeline". */
   format: "memkit-timeline";
+  /** The format version, 1. */
   version: 1;
+  /** Milliseconds between samples. */
   everyMs: number;
+  /** When sampling started (ISO 8601). */
   startedAt: string;
   /** Raw samples per stored slot (after thinning). */
   stride: number;
   /** Raw samples taken in all. */
   total: number;
+  /** The bound on stored slots. */
   maxSamples: number;
+  /** Each slot's start, in ms since the start. */
   t: number[];
+  /** Per series, each slot's maximum and minimum. */
   series: Record<SeriesName, { max: number[]; min: number[] }>;
+  /** Per probe, each slot's maximum and minimum (null before the probe existed). */
   probes: Record<string, { max: (number | null)[]; min: (number | null)[] }>;
+  /** The marks, in order. */
   marks: TimelineMark[];
+  /** Each series' peak. */
   peaks: Record<SeriesName, Peak>;
+  /** The first reading, which opens the ledger (absent in hand-made data). */
+  start?: Record<SeriesName, number>;
 }
 
 /** Options the class needs; `timeline()` validates and fills them. */
@@ -138,6 +150,9 @@ export class Timeline {
   #liveId: string | undefined;
   #liveCarrier = false;
   #shownLive = false;
+  #liveAt = 0;
+  #liveCost = 0;
+  #start: Record<SeriesName, number> | undefined;
   #budget: Budget | undefined;
   #warned = { host: false, gpu: false };
   #error: BudgetExceededError | undefined;
@@ -210,6 +225,8 @@ export class Timeline {
   }
 
   #record(s: RawSample): void {
+    // The very first reading opens the ledger exactly (slot 0 may later merge with others).
+    this.#start ??= { ...s.values };
     this.#last = s;
     this.#store.push(s);
     const mark = this.#marks.at(-1)?.label ?? null;
@@ -337,6 +354,7 @@ export class Timeline {
   }
 
   #first(): Record<SeriesName, number> {
+    if (this.#start) return this.#start;
     const s = this.#store;
     if (s.length === 0) return zeros();
     return Object.fromEntries(SERIES.map((n) => [n, s.cols[n].min[0]])) as Record<
@@ -473,6 +491,7 @@ export class Timeline {
       ),
       marks: structuredClone(this.#marks),
       peaks: structuredClone(this.#peaks),
+      start: this.#start ? { ...this.#start } : undefined,
     };
   }
 
@@ -506,6 +525,7 @@ export class Timeline {
     s.total = data.total;
     this.#marks.push(...data.marks);
     this.#peaks = structuredClone(data.peaks);
+    if (data.start) this.#start = { ...data.start };
     if (n > 0) {
       const values = Object.fromEntries(SERIES.map((k) => [k, s.cols[k].max[n - 1]])) as Record<
         SeriesName,
@@ -524,6 +544,11 @@ export class Timeline {
   }
 
   async #showLive(final: boolean): Promise<void> {
+    // Keep the live display under ~0.5% of the run: a redraw that took c ms waits at
+    // least 200·c ms for the next (a long run's redraw costs ~10 ms: every 2 s).
+    const now = performance.now();
+    if (!final && this.#shownLive && now - this.#liveAt < 200 * this.#liveCost) return;
+    this.#liveAt = now;
     // The output that first carried plotly.js keeps carrying it in its final
     // state, so a saved notebook still has a copy; the updates in between do
     // not resend ~2 MB each time.
@@ -535,6 +560,8 @@ export class Timeline {
     });
     if (first) this.#liveCarrier = String(bundle["text/html"]).includes(`class="memkit-plotly-gz"`);
     this.#shownLive = true;
+    // The first draw pays one-time costs (compiling, gzipping plotly.js): not a guide.
+    this.#liveCost = first ? 0 : Math.min(performance.now() - now, 50);
     await display(bundle, { displayId: this.#liveId, update: !first });
   }
 }

@@ -19,6 +19,7 @@ export class BudgetExceededError extends RangeError {
   readonly limit: number;
 
   /**
+   * Makes the error; the timeline does this when a budget is exceeded.
    * @param kind Which budget.
    * @param used Bytes in use.
    * @param limit The budget in bytes.

@@ -8,7 +8,8 @@ export interface LttbOptions {
   keep?: ArrayLike<number>;
 }
 
-type NumberArray = ArrayLike<number>;
+/** Numbers by index: an Array or any typed array. */
+export type NumberArray = ArrayLike<number>;
 
 /**
  * Largest-triangle-three-buckets decimation: picks about `threshold` indices

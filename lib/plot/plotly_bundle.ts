@@ -3,6 +3,7 @@ import type { PlotlyFigure } from "./_figure_types.ts";
 import { plotFragment } from "./_fragment.ts";
 
 export type { PlotlyFigure, PlotlyTrace } from "./_figure_types.ts";
+export type { MimeBundle } from "./display.ts";
 
 /** Options for {@linkcode plotlyBundle}. */
 export interface PlotlyBundleOptions {

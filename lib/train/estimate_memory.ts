@@ -12,6 +12,13 @@ export interface EstimateMemoryOptions {
    * @default {"sgd"}
    */
   optimizer?: OptimizerName;
+  /**
+   * The tfjs backend the step runs on. On wasm, tfjs's Identity kernel copies
+   * where cpu shares the buffer, so every tensor the tape saves for backprop
+   * is a second copy; the estimate adds those.
+   * @default {the active backend}
+   */
+  backend?: string;
 }
 
 /** The estimate from {@linkcode estimateMemory}, in bytes. */
@@ -64,6 +71,30 @@ function sizeOf(shape: readonly (number | null)[]): number {
   return n;
 }
 
+/**
+ * Output-sized tensors the tape saves for a layer: with relu/elu/linear,
+ * tfjs-layers goes through tf.fused.matMul, which saves one (the pre-activation
+ * or the output); other activations run after a separate product that saves
+ * its output too, and then save their own output.
+ */
+function savedOutputs(layer: Layer): number {
+  const name = layer.getClassName();
+  if (!/^(Dense|Conv1D|Conv2D|Conv3D|DepthwiseConv2D|SeparableConv2D)$/.test(name)) return 1;
+  const { activation } = layer.getConfig() as { activation?: string };
+  return activation === undefined || /^(linear|relu|elu)$/.test(activation) ? 1 : 2;
+}
+
+function inputElements(layer: Layer): number {
+  try {
+    const input = layer.input as { shape: (number | null)[] } | { shape: (number | null)[] }[];
+    return Array.isArray(input)
+      ? input.reduce((s, t) => s + sizeOf(t.shape), 0)
+      : sizeOf(input.shape);
+  } catch {
+    return 0; // a layer used in several places has no single input
+  }
+}
+
 function outputElements(layer: Layer): number {
   const shape = layer.outputShape as (number | null)[] | (number | null)[][];
   if (shape.length > 0 && Array.isArray(shape[0])) {
@@ -93,6 +124,35 @@ function keptTensors(layer: Layer): number {
   return 1;
 }
 
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+}
+
+function displayBundle(
+  e: MemoryEstimate,
+  batch: number,
+  optimizer: string,
+): Record<string, string> {
+  const rows: [string, number][] = [
+    ["params", e.params],
+    ["grads", e.grads],
+    [`${optimizer} slots`, e.optimizer],
+    [`inputs (batch ${batch})`, e.inputs],
+    ["activations (kept + their gradients)", e.activations],
+    ["optimizer update temporaries", e.update],
+    ["peak = params + grads + slots + inputs + max(activations, update)", e.total],
+  ];
+  const html = `<table><caption>estimateMemory</caption>${
+    rows.map(([k, v]) => `<tr><td>${k}</td><td style="text-align:right">${mb(v)}</td></tr>`).join(
+      "",
+    )
+  }</table>`;
+  return {
+    "text/html": html,
+    "text/plain": rows.map(([k, v]) => `${k}: ${mb(v)}`).join("\n"),
+  };
+}
+
 /**
  * Estimates the peak tfjs bytes of one training step of a model, from its
  * structure alone (nothing runs): params, gradients, optimizer slots, the
@@ -103,7 +163,7 @@ function keptTensors(layer: Layer): number {
  *
  * @param model A built tfjs model (Sequential or functional), float32 weights.
  * @param options Batch size and optimizer.
- * @returns The estimate, broken down, in bytes.
+ * @returns The estimate, broken down, in bytes; it renders as a table in Jupyter.
  * @throws {RangeError} When the batch size is not a positive integer.
  * @throws {TypeError} When the optimizer is unknown.
  * @example
@@ -145,8 +205,18 @@ export function estimateMemory(
   // Targets, plus the loss's output-sized intermediates (a difference and its
   // square for mean squared error) with their gradients.
   const lossPerSample = 4 * outputElems * (1 + 2 * 2);
+  const backend = options.backend ?? tf.engine().backendName;
+  const copies = backend === "wasm";
+  let copiedWeights = 0;
   const layers = model.layers.map((layer) => {
     const kept = keptTensors(layer);
+    // wasm: the tape's saved clones are copies. A matMul/conv saves its input
+    // and kernel, plus output-sized tensors (see savedOutputs).
+    let saved = 0;
+    if (copies && kept > 0) {
+      saved = inputElements(layer) + savedOutputs(layer) * outputElements(layer);
+      copiedWeights += layer.trainableWeights.reduce((s, w) => s + bytes(w), 0);
+    }
     // Each kept tensor gets a gradient in backprop, and tfjs keeps every
     // gradient until the step ends; a bias add passes its gradient through
     // (a reshape sharing the buffer), so k kept tensors have k − 1 own ones.
@@ -154,7 +224,7 @@ export function estimateMemory(
     return {
       name: layer.name,
       className: layer.getClassName(),
-      bytesPerSample: 4 * withGrads * outputElements(layer),
+      bytesPerSample: 4 * (withGrads * outputElements(layer) + saved),
     };
   });
   const actPerSample = layers.reduce((s, l) => s + l.bytesPerSample, 0) + lossPerSample -
@@ -163,8 +233,10 @@ export function estimateMemory(
   const largest = model.trainableWeights.reduce((m, w) => Math.max(m, bytes(w)), 0);
   const update = updateBytes(optimizer, trainable, largest);
   const fixed = params + trainable + slots;
-  const activations = actPerSample * batchSize;
-  return {
+  // wasm also copies the loss's two inputs (targets and predictions).
+  const lossCopies = copies ? 2 * 4 * outputElems : 0;
+  const activations = (actPerSample + lossCopies) * batchSize + copiedWeights;
+  const estimate: MemoryEstimate = {
     params,
     grads: trainable,
     optimizer: slots,
@@ -173,7 +245,12 @@ export function estimateMemory(
     activations,
     total: fixed + batchPerSample * batchSize + Math.max(activations, update),
     fixed,
-    perSample: batchPerSample + actPerSample,
+    perSample: batchPerSample + actPerSample + lossCopies,
     layers,
   };
+  // Renders as a table in Jupyter; non-enumerable so JSON and spreads skip it.
+  Object.defineProperty(estimate, Symbol.for("Jupyter.display"), {
+    value: () => displayBundle(estimate, batchSize, optimizer),
+  });
+  return estimate;
 }

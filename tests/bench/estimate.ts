@@ -69,6 +69,36 @@ benchLine("estimate", {
   detail: cases.join(" "),
 });
 
+// The same check on wasm (dense models only: tfjs-backend-wasm has no
+// Conv2DBackpropFilter kernel). wasm's Identity kernel copies where cpu
+// shares, so its tape holds more; the estimate adds those copies on wasm.
+await useBackend({ backend: "wasm" });
+let worstWasm = 1;
+const wasmCases: string[] = [];
+for (const name of ["mlp", "tanh"]) {
+  const m = models[name]();
+  for (const optimizer of ["sgd", "adam"] as const) {
+    for (const batchSize of batches) {
+      const ratio = estimateMemory(m, { batchSize, optimizer }).total /
+        await measureStepPeak(m, batchSize, optimizer);
+      if (Math.abs(ratio - 1) > Math.abs(worstWasm - 1)) worstWasm = ratio;
+      wasmCases.push(`${name}/${optimizer}/${batchSize}:${round(ratio, 3)}`);
+    }
+  }
+  m.dispose();
+}
+benchLine("estimate", {
+  metric: "estimateMemory total / measured peak on the wasm backend (worst case, dense models)",
+  ours: round(worstWasm),
+  rival: 1,
+  ratio: round(worstWasm),
+  goal: "0.75..1.25",
+  met: worstWasm >= 0.75 && worstWasm <= 1.25,
+  cases: wasmCases.length,
+  detail: wasmCases.join(" "),
+});
+await useBackend({ backend: "cpu" });
+
 const model = models.conv();
 const budget = SMOKE ? 8e6 : 32e6;
 const r = await maxBatchSize(model, budget, { optimizer: "adam" });

@@ -1,8 +1,9 @@
 /**
  * Pooling: a data → tensor loop over flights-200k (cpu backend), 10k steps
  * (1k with --smoke), with pooled batch buffers against a fresh Float32Array
- * per batch, each in its own process. Reports ArrayBuffers allocated and the
- * range of heap and external memory after warm-up.
+ * per batch, each in its own process. Reports ArrayBuffers allocated, the
+ * range of heap and external memory after warm-up (churn the GC must clean),
+ * and the growth between two full GCs (leaks).
  * @module
  */
 import { tableFromIPC } from "apache-arrow";
@@ -35,6 +36,8 @@ if (child >= 0) {
   };
   const heap: number[] = [];
   const ext: number[] = [];
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  let settled: Deno.MemoryUsage | null = null;
   let sum = 0;
   for (let step = 0; step < STEPS; step++) {
     const start = (step * ROWS) % (table.numRows - ROWS);
@@ -43,6 +46,10 @@ if (child >= 0) {
     const s = tf.sum(x);
     sum += s.dataSync()[0];
     tf.dispose([x, s]);
+    if (step === STEPS / 10) {
+      gc();
+      settled = Deno.memoryUsage();
+    }
     if (step >= STEPS / 10 && step % 50 === 0) {
       const m = Deno.memoryUsage();
       heap.push(m.heapUsed);
@@ -50,11 +57,15 @@ if (child >= 0) {
     }
   }
   const range = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+  gc();
+  const end = Deno.memoryUsage();
   console.log(JSON.stringify({
     allocations: mode === "pooled" ? p.allocations : allocations,
     heapRange: range(heap),
     externalRange: range(ext),
-    externalGrowth: ext[ext.length - 1] - ext[0],
+    // After a full GC at warm-up and at the end: growth means a leak.
+    heapGrowth: end.heapUsed - settled!.heapUsed,
+    externalGrowth: end.external - settled!.external,
     sum,
   }));
   Deno.exit(0);
@@ -62,7 +73,14 @@ if (child >= 0) {
 
 const run = async (mode: string) => {
   const o = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(import.meta.url).pathname, "--child", mode],
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--expose-gc",
+      new URL(import.meta.url).pathname,
+      "--child",
+      mode,
+    ],
     stdout: "piped",
     stderr: "inherit",
   }).output();
@@ -87,5 +105,16 @@ benchLine("pool", {
   met: ours.externalRange < 65536,
   heapRangeOurs: ours.heapRange,
   heapRangeRival: rival.heapRange,
+});
+benchLine("pool", {
+  metric: "heap + external growth (bytes) from warm-up to the end, each after a full GC",
+  ours: ours.heapGrowth + ours.externalGrowth,
+  rival: rival.heapGrowth + rival.externalGrowth,
+  ratio: round(
+    (ours.heapGrowth + ours.externalGrowth) / Math.max(1, rival.heapGrowth + rival.externalGrowth),
+  ),
+  goal: "flat: |growth| < 256 KiB",
+  met: Math.abs(ours.heapGrowth + ours.externalGrowth) < 256 * 1024,
+  heapGrowthOurs: ours.heapGrowth,
   externalGrowthOurs: ours.externalGrowth,
 });

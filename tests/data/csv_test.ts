@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { RecordBatch } from "apache-arrow";
-import { csv, type CsvBadRow, type CsvOptions } from "../../mod.ts";
+import { csv, type CsvBadRow, type CsvOptions, jsonl } from "../../mod.ts";
 
 const WEATHER = "node_modules/vega-datasets/data/seattle-weather.csv";
 const AIRPORTS = "node_modules/vega-datasets/data/flights-airport.csv";
@@ -274,5 +274,40 @@ Deno.test("workers parse numeric files in parallel with the same rows, lines and
     assert.equal(ds.skippedRows, 1);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("csv and jsonl read URLs front to back", async () => {
+  const text = await Deno.readTextFile(WEATHER);
+  const lines = text.trim().split("\n").slice(1);
+  const json = lines.map((l) => {
+    const [date, precipitation] = l.split(",");
+    return JSON.stringify({ date, precipitation: Number(precipitation) });
+  }).join("\n");
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    (req) => new Response(new URL(req.url).pathname.endsWith(".csv") ? text : json),
+  );
+  try {
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    let rows = 0;
+    let sum = 0;
+    for await (const b of csv(`${base}/w.csv`, { columns: ["precipitation"], batchRows: 100 })) {
+      rows += b.numRows;
+      for (const v of b.getChild("precipitation")!.toArray() as Float64Array) sum += v;
+    }
+    assert.equal(rows, 1461);
+    const expected = lines.reduce((s, l) => s + Number(l.split(",")[1]), 0);
+    assert.equal(sum, expected);
+    let jsonRows = 0;
+    let jsonSum = 0;
+    for await (const b of jsonl(`${base}/w.jsonl`, { batchRows: 500 })) {
+      jsonRows += b.numRows;
+      for (const v of b.getChild("precipitation")!.toArray() as Float64Array) jsonSum += v;
+    }
+    assert.equal(jsonRows, 1461);
+    assert.equal(jsonSum, expected);
+  } finally {
+    await server.shutdown();
   }
 });

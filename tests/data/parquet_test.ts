@@ -168,3 +168,53 @@ Deno.test("parquet over HTTP uses range requests and fetches only projected colu
     await plain.shutdown();
   }
 });
+
+Deno.test("parquet with nulls, booleans, decimals, dates and snappy matches DuckDB value for value", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/mixed.parquet`;
+    await duck(
+      `copy (select i::INTEGER as i,
+                    case when i % 7 = 0 then null else i * 1.5 end::DOUBLE as x,
+                    case when i % 5 = 0 then null else (i % 3 = 0) end as flag,
+                    case when i % 11 = 0 then null else 'c' || (i % 4)::VARCHAR end as s,
+                    (i / 8.0)::DECIMAL(10, 3) as d,
+                    DATE '2020-01-01' + (i % 400)::INTEGER as day,
+                    (i * 1000003)::BIGINT as big
+             from range(5000) t(i))
+       to '${path}' (format parquet, compression snappy, row_group_size 1024)`,
+    );
+    const expected = await duck(
+      `select i, x, flag, s, d::DOUBLE as d, (day - DATE '1970-01-01')::INTEGER as day,
+              big::VARCHAR as big from '${path}' order by i`,
+    );
+    const rows: Record<string, unknown>[] = [];
+    for await (const b of parquet(path, { batchRows: 700 })) {
+      for (let r = 0; r < b.numRows; r++) {
+        const row: Record<string, unknown> = {};
+        for (const f of b.schema.fields) {
+          const data = b.getChild(f.name)!.data[0];
+          const valid = data.nullCount === 0 ||
+            ((data.nullBitmap![(data.offset + r) >> 3] >> ((data.offset + r) & 7)) & 1) === 1;
+          let v: unknown = valid ? b.getChild(f.name)!.get(r) : null;
+          if (f.name === "day" && valid) v = (data.values as Int32Array)[r];
+          if (typeof v === "bigint") v = v.toString();
+          row[f.name] = v;
+        }
+        rows.push(row);
+      }
+    }
+    assert.equal(rows.length, 5000);
+    for (let k = 0; k < 5000; k++) {
+      const e = expected[k];
+      const o = rows[k];
+      assert.deepEqual(
+        [o.i, o.x, o.flag, o.s, o.d, o.day, o.big],
+        [e.i, e.x, e.flag, e.s, e.d, e.day, e.big],
+        `row ${k}`,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

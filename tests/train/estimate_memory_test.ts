@@ -61,6 +61,32 @@ Deno.test("estimateMemory: within 25% of the measured peak across models, optimi
   assert.equal(tf.memory().numTensors, before);
 });
 
+Deno.test("estimateMemory: within 25% on wasm too, where saved tensors are copies", async () => {
+  await useBackend({ backend: "wasm" });
+  try {
+    for (const name of ["relu mlp", "tanh stack with dropout"]) {
+      const model = MODELS[name]();
+      for (const optimizer of ["sgd", "adam"] as const) {
+        for (const batchSize of [4, 96]) {
+          const e = estimateMemory(model, { batchSize, optimizer });
+          const measured = await measureStepPeak(model, batchSize, optimizer);
+          const ratio = e.total / measured;
+          assert.ok(
+            ratio >= 0.75 && ratio <= 1.25,
+            `wasm ${name}, ${optimizer}, batch ${batchSize}: estimate ${e.total} B vs measured ${measured} B`,
+          );
+        }
+      }
+      // The wasm term is really there: the same estimate for cpu is smaller.
+      const cpu = estimateMemory(model, { batchSize: 96, backend: "cpu" }).total;
+      assert.ok(estimateMemory(model, { batchSize: 96 }).total > cpu);
+      model.dispose();
+    }
+  } finally {
+    await useBackend({ backend: "cpu" });
+  }
+});
+
 Deno.test("estimateMemory: counts params, grads and optimizer slots exactly", () => {
   const model = MODELS["relu mlp"]();
   const P = 4 * model.countParams();
@@ -72,6 +98,13 @@ Deno.test("estimateMemory: counts params, grads and optimizer slots exactly", ()
   assert.deepEqual([sgd.optimizer, momentum.optimizer, adam.optimizer], [0, P, 2 * P]);
   assert.equal(sgd.inputs, 8 * 4 * (32 + 10));
   assert.ok(estimateMemory(model, { batchSize: 16 }).activations === 2 * sgd.activations);
+  const show = (adam as unknown as Record<symbol, () => Record<string, string>>)[
+    Symbol.for("Jupyter.display")
+  ];
+  const bundle = show();
+  assert.match(bundle["text/html"], /<td>adam slots<\/td><td[^>]*>0\.\d\d MiB/);
+  assert.match(bundle["text/plain"], /^params: /);
+  assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(adam))).includes("layers"), true);
   model.dispose();
 });
 
