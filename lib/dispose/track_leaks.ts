@@ -58,7 +58,10 @@ interface Entry {
 }
 
 const LIB = new URL("../", import.meta.url).href;
-const FOREIGN = /node_modules|@tensorflow|\bext:|\bnode:|\(native\)|<anonymous>|^new Promise/;
+// Runtime frames read "(<anonymous>)"; code typed in a notebook cell runs as
+// "<anonymous>:line:col" under Deno's kernel, and is the user's own code.
+const FOREIGN = /node_modules|@tensorflow|\bext:|\bnode:|\(native\)|<anonymous>\)|^new Promise/;
+const CELL = /<anonymous>:(\d+):(\d+)/g;
 
 function cwdPrefix(): string {
   try {
@@ -78,7 +81,7 @@ function userFrames(error: Error): string[] {
     const frame = line.slice(3);
     // Doc examples run from lib/ too, as virtual files named `file.ts#12-30.ts`.
     if ((frame.includes(LIB) && !frame.includes(".ts#")) || FOREIGN.test(frame)) continue;
-    frames.push(frame.replaceAll(prefix, ""));
+    frames.push(frame.replaceAll(prefix, "").replace(CELL, "cell:$1:$2"));
   }
   return frames;
 }
