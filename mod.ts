@@ -111,6 +111,7 @@ export type {
   StageContext,
   StageOptions,
 } from "./lib/data/dataset.ts";
+export type { DowncastDataset, DowncastDatasetOptions } from "./lib/data/dataset.ts";
 export type { TensorBatch, ToTensorsOptions } from "./lib/data/_to_tensors.ts";
 export { from } from "./lib/data/from.ts";
 export type { FromSource } from "./lib/data/from.ts";

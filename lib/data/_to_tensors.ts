@@ -140,9 +140,12 @@ function writeColumn(
           };
         } else {
           const f = values as Float64Array;
+          // 32-bit integers (also downcast timestamps' counts) can exceed
+          // float32's exact range, and uint32 can exceed int32's.
           if (
-            target.dtype === "float32" && (values instanceof Int32Array ||
-              values instanceof Uint32Array)
+            (target.dtype === "float32" && (values instanceof Int32Array ||
+              values instanceof Uint32Array)) ||
+            (target.dtype === "int32" && values instanceof Uint32Array)
           ) {
             get = (i) => {
               const v = f[i];
@@ -163,6 +166,12 @@ function writeColumn(
         get = (i) => (bits[(off + i) >> 3] >> ((off + i) & 7)) & 1;
         break;
       }
+      case Type.Timestamp:
+        throw new TypeError(
+          `Cannot make tensors: column "${column}" is a 64-bit ${type}, whose values are ` +
+            `beyond float32's exact integers; downcast it first (ds.downcast()), which stores ` +
+            `exact int counts of a step from an epoch, and those become the feature`,
+        );
       default:
         throw new TypeError(
           `Cannot make tensors: column "${column}" has type ${type}, which has no numeric ` +
