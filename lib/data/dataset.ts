@@ -616,7 +616,10 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
    * user scope never captures them; call `keep()` on an element to retain it.
    * Dictionary columns become int32 codes (one-hot with `oneHot`); int64
    * values outside float32's exact range throw; nulls throw unless `fill`.
-   * This must be the last stage.
+   * `xs` and `ys` are filled through a 2-slot ring of reused ArrayBuffers
+   * (`pool: false` turns it off), so a steady-state loop allocates none; a
+   * slot whose tensor is still alive (kept, cloned, reshaped) is never
+   * overwritten. This must be the last stage.
    *
    * @param spec Columns for `x` and `y`, with `fill`, `oneHot`, `yDtype`.
    * @returns A dataset of `{xs, ys, rows, keep}`.
