@@ -111,6 +111,7 @@ export type {
   StageContext,
   StageOptions,
 } from "./lib/data/dataset.ts";
+export type { DowncastDataset, DowncastDatasetOptions } from "./lib/data/dataset.ts";
 export type { TensorBatch, ToTensorsOptions } from "./lib/data/_to_tensors.ts";
 export { from } from "./lib/data/from.ts";
 export type { FromSource } from "./lib/data/from.ts";
@@ -131,6 +132,8 @@ export { CsrMatrix } from "./lib/sparse/csr_matrix.ts";
 export { sparseMatMul } from "./lib/sparse/sparse_mat_mul.ts";
 export { csrFromArrow } from "./lib/sparse/csr_from_arrow.ts";
 export type { CsrFeature, CsrFeatures } from "./lib/sparse/csr_from_arrow.ts";
+export { csrBatches } from "./lib/sparse/csr_batches.ts";
+export type { CsrBatch, CsrBatchesOptions } from "./lib/sparse/csr_batches.ts";
 
 // train
 export { fit } from "./lib/train/fit.ts";

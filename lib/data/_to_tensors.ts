@@ -29,6 +29,14 @@ export interface ToTensorsOptions {
    * @default {"float32"}
    */
   yDtype?: "float32" | "int32";
+  /**
+   * Fill `xs` and `ys` through a 2-slot ring of reused ArrayBuffers, so a
+   * steady-state loop allocates none. A slot is refilled only once the tensor
+   * made from it is gone (the cpu and webgpu backends keep the array, and
+   * `clone`/`reshape`/`keep()` share it); otherwise it gets a new buffer.
+   * @default {true}
+   */
+  pool?: boolean;
   /** Stops the pass when aborted. */
   signal?: AbortSignal;
 }
@@ -140,9 +148,12 @@ function writeColumn(
           };
         } else {
           const f = values as Float64Array;
+          // 32-bit integers (also downcast timestamps' counts) can exceed
+          // float32's exact range, and uint32 can exceed int32's.
           if (
-            target.dtype === "float32" && (values instanceof Int32Array ||
-              values instanceof Uint32Array)
+            (target.dtype === "float32" && (values instanceof Int32Array ||
+              values instanceof Uint32Array)) ||
+            (target.dtype === "int32" && values instanceof Uint32Array)
           ) {
             get = (i) => {
               const v = f[i];
@@ -163,6 +174,12 @@ function writeColumn(
         get = (i) => (bits[(off + i) >> 3] >> ((off + i) & 7)) & 1;
         break;
       }
+      case Type.Timestamp:
+        throw new TypeError(
+          `Cannot make tensors: column "${column}" is a 64-bit ${type}, whose values are ` +
+            `beyond float32's exact integers; downcast it first (ds.downcast()), which stores ` +
+            `exact int counts of a step from an epoch, and those become the feature`,
+        );
       default:
         throw new TypeError(
           `Cannot make tensors: column "${column}" has type ${type}, which has no numeric ` +
@@ -204,6 +221,55 @@ function writeColumn(
   }
 }
 
+/**
+ * Two reused ArrayBuffers for one of xs/ys. tfjs's cpu backend stores the
+ * very typed array a tensor is made from (and so does webgpu until it uploads),
+ * and `clone`, `reshape` and `keep()` share that storage; so a slot is
+ * refilled only when the engine no longer knows the tensor's data, else the
+ * live tensor keeps the old buffer and the slot gets a new one. wasm copies on
+ * creation, so there a slot is free at once. toTensors disposes the previous
+ * element before filling the next, so in a plain loop two slots never collide.
+ */
+class Ring {
+  readonly #tf: TF;
+  readonly #copies: boolean;
+  readonly #buffers: (ArrayBuffer | null)[] = [null, null];
+  readonly #owners: (tf.Tensor | null)[] = [null, null];
+  #next = 0;
+  /** ArrayBuffers allocated by this ring. */
+  allocations = 0;
+
+  constructor(tf: TF) {
+    this.#tf = tf;
+    this.#copies = tf.getBackend() === "wasm";
+  }
+
+  #held(t: tf.Tensor): boolean {
+    if (this.#copies) return false;
+    // The engine forgets a data id when its last sharing tensor is disposed.
+    return this.#tf.engine().state.tensorInfo.has(t.dataId);
+  }
+
+  take(length: number): { buffer: ArrayBuffer; slot: number } {
+    const slot = this.#next;
+    this.#next ^= 1;
+    const owner = this.#owners[slot];
+    if (owner !== null && this.#held(owner)) this.#buffers[slot] = null;
+    this.#owners[slot] = null;
+    let buffer = this.#buffers[slot];
+    if (buffer === null || buffer.byteLength < 4 * length) {
+      buffer = new ArrayBuffer(4 * length);
+      this.#buffers[slot] = buffer;
+      this.allocations++;
+    }
+    return { buffer, slot };
+  }
+
+  own(slot: number, t: tf.Tensor): void {
+    this.#owners[slot] = t;
+  }
+}
+
 function toMatrix(
   tf: TF,
   batch: RecordBatch,
@@ -211,18 +277,34 @@ function toMatrix(
   spec: ToTensorsOptions,
   dtype: "float32" | "int32",
   base: number,
+  ring: Ring | null,
 ): tf.Tensor2D {
   const rows = batch.numRows;
   let stride = 0;
   for (const c of columns) stride += width(spec, c);
-  const out = dtype === "int32" ? new Int32Array(rows * stride) : new Float32Array(rows * stride);
+  const length = rows * stride;
+  let out: Float32Array | Int32Array;
+  let slot = -1;
+  if (ring === null) {
+    out = dtype === "int32" ? new Int32Array(length) : new Float32Array(length);
+  } else {
+    const taken = ring.take(length);
+    slot = taken.slot;
+    out = dtype === "int32"
+      ? new Int32Array(taken.buffer, 0, length)
+      : new Float32Array(taken.buffer, 0, length);
+    // One-hot writes only the ones; every other column writes every cell.
+    if (columns.some((c) => spec.oneHot?.[c] !== undefined)) out.fill(0);
+  }
   const target: Target = { out, stride, dtype };
   let col = 0;
   for (const c of columns) {
     writeColumn(batch, c, spec, target, col, base);
     col += width(spec, c);
   }
-  return tf.tensor2d(out, [rows, stride], dtype);
+  const t = tf.tensor2d(out, [rows, stride], dtype);
+  ring?.own(slot, t);
+  return t;
 }
 
 /** The toTensors stage body; see `Dataset.toTensors`. */
@@ -244,8 +326,14 @@ export async function* tensorStage(
       `Cannot make tensors: yDtype must be "float32" or "int32", got "${yDtype}"`,
     );
   }
+  const pooled = spec.pool ?? true;
+  if (typeof pooled !== "boolean") {
+    throw new TypeError(`Cannot make tensors: pool must be true or false, got ${pooled}`);
+  }
   // Loaded on first use: reading data must not pay for starting tfjs.
   const { tf } = await import("../_tf.ts");
+  const xRing = pooled ? new Ring(tf) : null;
+  const yRing = pooled ? new Ring(tf) : null;
   let current: tf.Tensor[] = [];
   const release = () => {
     for (const t of current) if (!t.isDisposed) t.dispose();
@@ -263,10 +351,10 @@ export async function* tensorStage(
           }`,
         );
       }
-      const xs = toMatrix(tf, batch, spec.x, spec, "float32", base);
+      const xs = toMatrix(tf, batch, spec.x, spec, "float32", base, xRing);
       let y: tf.Tensor2D;
       try {
-        y = toMatrix(tf, batch, ys, spec, yDtype, base);
+        y = toMatrix(tf, batch, ys, spec, yDtype, base, yRing);
       } catch (e) {
         xs.dispose();
         throw e;

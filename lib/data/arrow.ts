@@ -9,7 +9,14 @@ import {
 import lz4 from "lz4js";
 import { Dataset, type StageOptions } from "./dataset.ts";
 import { elementBytes } from "./_batch.ts";
-import { openByteStream, openRandomAccess, type RandomAccess, sourceName } from "./_source.ts";
+import {
+  localPath,
+  openByteStream,
+  openRandomAccess,
+  type RandomAccess,
+  sourceName,
+} from "./_source.ts";
+import { mmap } from "./mmap.ts";
 import { trackProgress } from "./_progress.ts";
 
 /** Options for {@linkcode arrow}. */
@@ -24,6 +31,15 @@ export interface ArrowOptions extends StageOptions {
    * @default {false}
    */
   progress?: boolean | string;
+  /**
+   * Map a local file read-only (lib/data/mmap.ts, libc `mmap` through FFI)
+   * and read its batches as zero-copy views of the mapping: pages load when
+   * touched and the OS can drop them again. Needs `--allow-ffi` (and Linux);
+   * without it a note on stderr says so once and the file is read by offset
+   * as usual. The mapping is released when no batch refers to it any more.
+   * @default {false}
+   */
+  mmap?: boolean;
 }
 
 type Zstd = { zstdDecompressSync?: (b: Uint8Array) => Uint8Array };
@@ -87,7 +103,37 @@ export function arrow(
   const base = name.split("/").pop() ?? name;
   const where = `Cannot read Arrow IPC "${name}"`;
   let streamUsed = false;
+  let mapPath: string | null = null;
+  if (options.mmap) {
+    if (source instanceof ReadableStream || /^https?:\/\//i.test(sourceName(source))) {
+      throw new TypeError(`${where}: mmap needs a local file, got ${name}`);
+    }
+    mapPath = localPath(source);
+  }
+  let warned = false;
   return new Dataset<RecordBatch>(`arrow(${base})`, async function* (ctx) {
+    if (mapPath !== null) {
+      let mapped: ReturnType<typeof mmap>;
+      try {
+        mapped = mmap(mapPath, { warn: false });
+      } catch (e) {
+        throw new TypeError(`${where}: ${(e as Error).message}`, { cause: e });
+      }
+      if (mapped.mapped) {
+        // Never closed here: batches (and a shuffle or batch stage holding
+        // them after this pass ends) view the mapping; mmap() unmaps it
+        // when its buffer is garbage collected.
+        yield* mappedBatches(mapped.batches(), options, base, where, ctx);
+        return;
+      }
+      if (!warned) {
+        warned = true;
+        console.warn(
+          `memkit arrow: not mapping "${name}" (${mapped.fallbackReason}); reading it by offset ` +
+            `instead, one copy per batch. Run with --allow-ffi to map it zero-copy.`,
+        );
+      }
+    }
     let reader: AsyncIterable<RecordBatch> & { cancel?: () => unknown };
     let total: number | undefined;
     let unit = "bytes";
@@ -170,6 +216,30 @@ export function arrow(
       if (file) await file.close().catch(() => {});
     }
   }, options);
+}
+
+async function* mappedBatches(
+  batches: AsyncIterable<RecordBatch>,
+  options: ArrowOptions,
+  base: string,
+  where: string,
+  ctx: { signal?: AbortSignal },
+): AsyncGenerator<RecordBatch> {
+  const progress = trackProgress(options.progress, `arrow ${base} (mapped)`, undefined, "batches");
+  let n = 0;
+  try {
+    // The stage holds no heap bytes: the views are file-backed pages.
+    for await (const batch of batches) {
+      ctx.signal?.throwIfAborted();
+      progress?.update(++n);
+      yield options.columns ? select(batch, options.columns, where) : batch;
+    }
+    progress?.done();
+  } catch (e) {
+    if (ctx.signal?.aborted) throw ctx.signal.reason;
+    if (e instanceof TypeError || e instanceof RangeError) throw e;
+    throw new TypeError(`${where}: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 function select(batch: RecordBatch, columns: string[], where: string): RecordBatch {

@@ -1,5 +1,7 @@
 import { RecordBatch, type StructRowProxy, type TypeMap } from "apache-arrow";
 import { registerProbe } from "../memory/probes.ts";
+import { downcastStream, type DowncastStreamOptions } from "../dtype/downcast_stream.ts";
+import type { MemoryReport } from "../dtype/memory_report.ts";
 import { concatBatches, elementBytes, gatherRows } from "./_batch.ts";
 import { mulberry32, seedFrom } from "./_random.ts";
 import { type TensorBatch, tensorStage, type ToTensorsOptions } from "./_to_tensors.ts";
@@ -58,6 +60,20 @@ export interface ShuffleOptions extends StageOptions {
    * @default {true}
    */
   reshuffleEachIteration?: boolean;
+}
+
+/** Options for {@linkcode Dataset.prototype.downcast}: those of `downcastStream`. */
+export type DowncastDatasetOptions = DowncastStreamOptions;
+
+/** What {@linkcode Dataset.prototype.downcast} returns: the downcast batches, with a running report. */
+export interface DowncastDataset extends Dataset<RecordBatch> {
+  /**
+   * Bytes per column before and after, over the batches of the latest pass so
+   * far; null before the first batch.
+   */
+  readonly report: MemoryReport | null;
+  /** The warnings given so far (columns widened), over all passes. */
+  readonly warnings: readonly string[];
 }
 
 /** A row of a RecordBatch dataset, or the element itself for other datasets. */
@@ -530,6 +546,69 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
   }
 
   /**
+   * Downcasts each batch to the smallest types that hold its values exactly,
+   * as a stream: lib/dtype's `downcastStream` learns the types from the first
+   * `learnBatches` batches of the first pass and keeps them for every later
+   * batch and pass (epoch), so the schema is stable. A later value that does
+   * not fit widens its column with a warning, or throws with
+   * `onOverflow: "fail"`; nothing is truncated. Compacted timestamps are int
+   * counts of a step from an epoch kept in the field metadata
+   * (`restoreTimestamps` turns them back). `report` is the running memory
+   * report (latest pass); the stage reports the bytes of the batch it holds
+   * to the memory timeline as `data downcast`.
+   *
+   * @param options Downcast options, `learnBatches`, `onOverflow`, `onWarning`, the signal.
+   * @returns The downcast dataset, with `report` and `warnings`.
+   * @example
+   * ```ts
+   * import { from } from "memkit";
+   * import { tableFromArrays } from "apache-arrow";
+   * const batch = tableFromArrays({ n: Float64Array.from([1, 2, 300]) }).batches[0];
+   * const ds = from([batch, batch]).downcast();
+   * let sum = 0;
+   * for await (const b of ds) {
+   *   if (String(b.schema.fields[0].type) !== "Uint16") throw new Error(`${b.schema}`);
+   *   for (const v of b.getChild("n")!) sum += v as number;
+   * }
+   * if (sum !== 606) throw new Error(`${sum}`);
+   * if (ds.report!.columns[0].bytesAfter !== 12) throw new Error(`${ds.report}`);
+   * ```
+   */
+  downcast(this: Dataset<RecordBatch>, options: DowncastDatasetOptions = {}): DowncastDataset {
+    const { signal, ...rest } = options;
+    // One stream for every pass keeps the learned types across epochs; each
+    // pass hands it its own upstream iterator (taken synchronously by the
+    // stream's first next(), so concurrent passes cannot swap them).
+    const upstreams: AsyncIterable<RecordBatch>[] = [];
+    const source: AsyncIterable<RecordBatch> = {
+      [Symbol.asyncIterator]: () => upstreams.shift()![Symbol.asyncIterator](),
+    };
+    const stream = downcastStream(source, rest);
+    const ds = this.#derive<RecordBatch>("downcast", async function* (up, ctx) {
+      const mine = up(ctx.signal);
+      upstreams.push(mine);
+      try {
+        for await (const b of stream) {
+          ctx.hold(elementBytes(b));
+          yield b;
+        }
+      } finally {
+        // If the stream failed before taking it, do not hand it to a later pass.
+        const i = upstreams.indexOf(mine);
+        if (i >= 0) {
+          upstreams.splice(i, 1);
+          await mine.return(undefined);
+        }
+        ctx.hold(0);
+      }
+    }, { signal });
+    return Object.defineProperties(ds, {
+      report: { get: () => stream.report, enumerable: true },
+      warnings: { get: () => stream.warnings, enumerable: true },
+    }) as DowncastDataset;
+  }
+
+  /**
    * Turns RecordBatches into tensors for training: `xs` one float32 tensor
    * `[rows, features]` from the `x` columns, `ys` from `y`. The tensors belong
    * to the dataset: they are disposed when the next element is pulled and
@@ -537,7 +616,10 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
    * user scope never captures them; call `keep()` on an element to retain it.
    * Dictionary columns become int32 codes (one-hot with `oneHot`); int64
    * values outside float32's exact range throw; nulls throw unless `fill`.
-   * This must be the last stage.
+   * `xs` and `ys` are filled through a 2-slot ring of reused ArrayBuffers
+   * (`pool: false` turns it off), so a steady-state loop allocates none; a
+   * slot whose tensor is still alive (kept, cloned, reshaped) is never
+   * overwritten. This must be the last stage.
    *
    * @param spec Columns for `x` and `y`, with `fill`, `oneHot`, `yDtype`.
    * @returns A dataset of `{xs, ys, rows, keep}`.

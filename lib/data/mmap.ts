@@ -55,6 +55,14 @@ function openLibc(): Libc {
   return libc;
 }
 
+// A mapping nobody closed is unmapped once its ArrayBuffer (which every view,
+// and so every Arrow vector over it, keeps alive) is garbage collected.
+const unmapOnCollect = new FinalizationRegistry<{ pointer: Deno.PointerObject; length: number }>(
+  ({ pointer, length }) => {
+    libc?.symbols.munmap(pointer, BigInt(length));
+  },
+);
+
 const PROT_READ = 1;
 const MAP_PRIVATE = 2;
 const O_RDONLY = 0;
@@ -83,7 +91,8 @@ function ffiAllowed(): string | null {
  * ArrayBuffer so views taken from it read as empty rather than crash, but a
  * copy of a pointer or a view held by native code would fault. Do not use
  * anything derived from the file after closing it; `using` makes the end of
- * the scope that point.
+ * the scope that point. A file never closed is unmapped when its buffer
+ * (kept alive by every view of it) is garbage collected.
  *
  * @param path The file to map.
  * @param options Whether to warn on the fallback path.
@@ -136,6 +145,8 @@ export function mmap(path: string, options: MmapOptions = {}): MappedFile {
     lib.symbols.close(fd);
   }
   let open = true;
+  const token = {};
+  if (pointer !== null) unmapOnCollect.register(buffer, { pointer, length: byteLength }, token);
   const file: MappedFile = {
     path,
     byteLength,
@@ -153,6 +164,7 @@ export function mmap(path: string, options: MmapOptions = {}): MappedFile {
     close() {
       if (!open) return;
       open = false;
+      unmapOnCollect.unregister(token);
       // Detach the ArrayBuffer first (transfer moves the backing store to a
       // clone we drop, no copy), so JS views read as empty instead of
       // touching unmapped memory.

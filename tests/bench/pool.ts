@@ -13,6 +13,66 @@ const STEPS = SMOKE ? 1000 : 10_000;
 const ROWS = 1024;
 const child = Deno.args.indexOf("--child");
 
+if (child >= 0 && Deno.args[child + 1].startsWith("toTensors")) {
+  // The dataset path: from(batches).batch(ROWS).toTensors(), pooled or not.
+  // On cpu a tensor's dataSync() is the array it was made from, so distinct
+  // buffers = ArrayBuffers toTensors allocated for xs and ys.
+  const pooled = Deno.args[child + 1] === "toTensors-pooled";
+  const { from, useBackend } = await import("../../mod.ts");
+  await useBackend({ backend: "cpu" });
+  const table = tableFromIPC(
+    await Deno.readFile(
+      new URL("../../node_modules/vega-datasets/data/flights-200k.arrow", import.meta.url),
+    ),
+  );
+  const ds = from(table.batches).repeat().batch(ROWS)
+    .toTensors({ x: ["delay", "distance", "time"], y: "delay", pool: pooled });
+  // A WeakSet: counting buffers must not keep them alive.
+  const buffers = new WeakSet<ArrayBufferLike>();
+  let allocations = 0;
+  const count = (b: ArrayBufferLike) => {
+    if (!buffers.has(b)) allocations++;
+    buffers.add(b);
+  };
+  const heap: number[] = [];
+  const ext: number[] = [];
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  let settled: Deno.MemoryUsage | null = null;
+  let sum = 0;
+  let step = 0;
+  let t0 = 0;
+  for await (const { xs, ys } of ds) {
+    count((xs.dataSync() as Float32Array).buffer);
+    count((ys.dataSync() as Float32Array).buffer);
+    sum += (xs.dataSync() as Float32Array)[step % (ROWS * 3)];
+    if (step === STEPS / 10) {
+      gc();
+      settled = Deno.memoryUsage();
+      t0 = performance.now();
+    }
+    if (step >= STEPS / 10 && step % 50 === 0) {
+      const m = Deno.memoryUsage();
+      heap.push(m.heapUsed);
+      ext.push(m.external);
+    }
+    if (++step === STEPS) break;
+  }
+  const ms = performance.now() - t0;
+  const range = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+  gc();
+  const end = Deno.memoryUsage();
+  console.log(JSON.stringify({
+    allocations,
+    heapRange: range(heap),
+    externalRange: range(ext),
+    heapGrowth: end.heapUsed - settled!.heapUsed,
+    externalGrowth: end.external - settled!.external,
+    stepsPerSecond: (STEPS - STEPS / 10) / (ms / 1000),
+    sum,
+  }));
+  Deno.exit(0);
+}
+
 if (child >= 0) {
   const mode = Deno.args[child + 1];
   const { tf } = await import("../../lib/_tf.ts");
@@ -80,6 +140,7 @@ const run = async (mode: string) => {
       new URL(import.meta.url).pathname,
       "--child",
       mode,
+      ...(SMOKE ? ["--smoke"] : []),
     ],
     stdout: "piped",
     stderr: "inherit",
@@ -117,4 +178,34 @@ benchLine("pool", {
   met: Math.abs(ours.heapGrowth + ours.externalGrowth) < 256 * 1024,
   heapGrowthOurs: ours.heapGrowth,
   externalGrowthOurs: ours.externalGrowth,
+});
+
+// The same through the dataset: ds.batch(n).toTensors() with its pooled ring against pool: false.
+const tOurs = await run("toTensors-pooled");
+const tRival = await run("toTensors-plain");
+benchLine("pool", {
+  metric: `toTensors: ArrayBuffers for xs + ys over ${STEPS} steps, pooled vs pool: false`,
+  ours: tOurs.allocations,
+  rival: tRival.allocations,
+  ratio: round(tOurs.allocations / tRival.allocations),
+  goal: "pooled allocates only its 2 + 2 slots",
+  met: tOurs.allocations === 4 && tOurs.sum === tRival.sum,
+});
+benchLine("pool", {
+  metric: "toTensors: heap + external growth (bytes) from warm-up to the end, after full GCs",
+  ours: tOurs.heapGrowth + tOurs.externalGrowth,
+  rival: tRival.heapGrowth + tRival.externalGrowth,
+  ratio: round(
+    (tOurs.heapGrowth + tOurs.externalGrowth) /
+      Math.max(1, Math.abs(tRival.heapGrowth + tRival.externalGrowth)),
+  ),
+  goal: "flat: |growth| < 256 KiB, and external range between GCs < 1% of pool: false",
+  met: Math.abs(tOurs.heapGrowth + tOurs.externalGrowth) < 256 * 1024 &&
+    tOurs.externalRange < 0.01 * tRival.externalRange,
+  externalRangeOurs: tOurs.externalRange,
+  externalRangeRival: tRival.externalRange,
+  heapRangeOurs: tOurs.heapRange,
+  heapRangeRival: tRival.heapRange,
+  stepsPerSecondOurs: round(tOurs.stepsPerSecond),
+  stepsPerSecondRival: round(tRival.stepsPerSecond),
 });
