@@ -13,7 +13,15 @@ await ensureSystemDeps();
 const extra = Deno.args;
 const targets = extra.some((a) => !a.startsWith("-")) ? [] : ["tests/", "lib/", "mod.ts"];
 const cmd = new Deno.Command(Deno.execPath(), {
-  args: ["test", "-A", "--doc", "--v8-flags=--expose-gc", "--no-check=remote", ...targets, ...extra],
+  args: [
+    "test",
+    "-A",
+    "--doc",
+    "--v8-flags=--expose-gc",
+    "--no-check=remote",
+    ...targets,
+    ...extra,
+  ],
   stdout: "piped",
   stderr: "inherit",
   env: { NO_COLOR: "1" },
