@@ -35,6 +35,10 @@ interface Exec {
   forwardedAt: number;
   busyAt: number;
   count: number | null;
+  /** An execute_result or error was seen (Deno sometimes sends it after idle). */
+  result: boolean;
+  /** The engine said idle; the report is being made. */
+  idle: boolean;
 }
 
 function log(msg: string): void {
@@ -283,6 +287,8 @@ export class Kernel {
         forwardedAt: 0,
         busyAt: 0,
         count: null,
+        result: false,
+        idle: false,
       });
       this.#pump();
       return;
@@ -403,20 +409,27 @@ export class Kernel {
     const cur = this.#current;
     if (cur && parentId === cur.msgId) {
       const type = header(m.header).msg_type;
-      if (type === "status") {
+      if (type === "status" && !cur.idle) {
         const state = (JSON.parse(m.content.toString()) as { execution_state: string })
           .execution_state;
         if (state === "busy") cur.busyAt = performance.now();
         if (state === "idle") {
-          await this.#finishCell(engine, cur);
-          this.#iopubOut.send(this.signer.join(m));
-          if (this.#current === cur) this.#current = null;
-          this.#pump();
+          // Not awaited: messages of this cell that come after idle are
+          // forwarded meanwhile, ahead of the report and of idle.
+          cur.idle = true;
+          this.#finishCell(engine, cur, m).catch((e) => {
+            log(`the report failed: ${(e as Error).stack}`);
+            this.#iopubOut.send(this.signer.join(m));
+            if (this.#current === cur) this.#current = null;
+            this.#pump();
+          });
           return;
         }
       } else if (type === "execute_input") {
         cur.count = (JSON.parse(m.content.toString()) as { execution_count?: number })
           .execution_count ?? null;
+      } else if (type === "execute_result" || type === "error") {
+        cur.result = true;
       }
     }
     this.#iopubOut.send(this.signer.join(m));
@@ -456,7 +469,16 @@ export class Kernel {
 
   // ── the per-cell report ───────────────────────────────────────────
 
-  async #finishCell(engine: Engine, cur: Exec): Promise<void> {
+  /**
+   * Reports on the cell, then forwards the engine's idle. Deno's kernel
+   * publishes a cell's execute_result after its idle now and then whenever its
+   * event loop has pending work (reproduced with Deno's kernel alone and a
+   * setInterval: 3 of 30 cells), and frontends drop output that comes after
+   * idle. A cell whose result has not come yet gets a 3 ms grace, which the
+   * agent's round trip mostly covers anyway.
+   */
+  async #finishCell(engine: Engine, cur: Exec, idle: Frames): Promise<void> {
+    const grace = cur.result ? null : new Promise((r) => setTimeout(r, 3));
     const end = performance.now();
     const start = cur.busyAt || cur.forwardedAt;
     const proc = readRss(engine.pid);
@@ -491,6 +513,7 @@ export class Kernel {
       for (const s of report.sites) s.site = s.site.replace("<anonymous>", `cell [${cur.count}]`);
       mark.heap = report.heap;
       mark.tensors = report.tensors;
+      if (grace) await grace;
       if (this.mode === "on" || notable(report)) this.#showReport(report, cur);
     } else if (this.mode === "off") {
       // The next report's deltas would otherwise span the cells run with the report off.
@@ -499,6 +522,10 @@ export class Kernel {
     this.#addMark(mark);
     this.#rssStart = rssEnd;
     if (this.#peakPerCell) this.#peakPerCell = resetPeak(engine.pid);
+    if (grace) await grace;
+    this.#iopubOut.send(this.signer.join(idle));
+    if (this.#current === cur) this.#current = null;
+    this.#pump();
   }
 
   #showReport(report: CellReport, cur: Exec): void {

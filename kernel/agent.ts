@@ -231,10 +231,19 @@ export interface KernelHandle {
 
 /**
  * Connects the agent to the kernel and installs `globalThis.memkit`. The
- * kernel calls this once per engine start with a silent execute request.
+ * kernel calls this once per engine start with a silent execute request; a
+ * notebook never needs to.
  *
  * @param options The kernel's side-channel port and token, and whether to record creation sites.
  * @returns Once connected.
+ * @example
+ * ```ts ignore
+ * // What the kernel sends to Deno's kernel, silently, when it starts:
+ * await (await import("file:///path/to/memkit/kernel/agent.ts")).startAgent({ port: 40123, token: "…" });
+ * // …after which a notebook cell can say:
+ * await memkit.report("quiet");
+ * await memkit.timeline();
+ * ```
  */
 export async function startAgent(options: AgentOptions): Promise<void> {
   withSites = options.sites ?? false;

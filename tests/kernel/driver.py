@@ -110,6 +110,11 @@ def main():
                 kc,
                 'await Deno.jupyter.broadcast("display_data", {data: {"text/html": "<b>hi</b>", "text/plain": "hi"}, metadata: {}, transient: {}}); Deno.jupyter.html`<i>x</i>`',
             )
+            # Deno's kernel alone sometimes sends execute_result after idle when its
+            # event loop has work pending (a timer here); the kernel puts it back before idle.
+            run(kc, "const keepBusy = setInterval(() => {}, 1);")
+            out["ordering"] = [run(kc, f"Deno.pid + {i}") for i in range(15)]
+            run(kc, "clearInterval(keepBusy)")
             out["input"] = run(kc, 'const answer = prompt("name?"); answer + "!"', stdin_reply="memkit")
             c = kc.complete("Deno.memoryU", 12, reply=True, timeout=30)["content"]
             out["complete"] = {"status": c["status"], "matches": c["matches"][:20]}

@@ -114,6 +114,12 @@ Deno.test("kernel: wire protocol through a real Jupyter client", async () => {
   const shown = of(r.display, "display_data").find((m) => !m.metadata.memkit);
   assert.equal(shown?.content.data?.["text/html"], "<b>hi</b>");
   assert.equal(of(r.display, "execute_result")[0]?.content.data?.["text/html"], "<i>x</i>");
+  // execute_result always comes before idle, even with a timer running in the engine
+  for (const run of r.ordering as Run[]) {
+    const result = run.iopub.find((m) => m.type === "execute_result");
+    assert.ok(result, "each cell has its result");
+    assert.notEqual(result.late, true, "the result came after idle");
+  }
   // input() over stdin
   assert.equal((r.input as Run).prompt, "name?");
   assert.equal(plain(of(r.input, "execute_result")[0]), '"memkit!"');
