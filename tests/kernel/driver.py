@@ -112,8 +112,8 @@ def main():
             )
             # Deno's kernel alone sometimes sends execute_result after idle when its
             # event loop has work pending (a timer here); the kernel puts it back before idle.
-            run(kc, "const keepBusy = setInterval(() => {}, 1);")
-            out["ordering"] = [run(kc, f"Deno.pid + {i}") for i in range(15)]
+            run(kc, "const keepBusy = setInterval(() => {}, 1000);")
+            out["ordering"] = [run(kc, f"Deno.pid + {i}") for i in range(20)]
             run(kc, "clearInterval(keepBusy)")
             out["input"] = run(kc, 'const answer = prompt("name?"); answer + "!"', stdin_reply="memkit")
             c = kc.complete("Deno.memoryU", 12, reply=True, timeout=30)["content"]
