@@ -79,6 +79,7 @@ export class Kernel {
   #queue: Exec[] = [];
   #current: Exec | null = null;
   #stopping = false;
+  #deaths: number[] = [];
   #t0 = performance.now();
   // Agent side channel.
   #agentServer: Deno.TcpListener | null = null;
@@ -223,8 +224,22 @@ export class Kernel {
       }
       this.#publish("status", { execution_state: "idle" }, cur.frames.header);
     }
-    this.#publish("status", { execution_state: "starting" });
     await engine.stop();
+    // An engine that dies right after each start (a broken deno.json in the
+    // notebook's folder, say) would otherwise be restarted forever.
+    const now = performance.now();
+    this.#deaths = this.#deaths.filter((t) => now - t < 30_000);
+    this.#deaths.push(now);
+    if (this.#deaths.length > 3) {
+      log(
+        "Deno's kernel exited 4 times within 30 s; not restarting it (restart the kernel to retry)",
+      );
+      this.#event("engine kept exiting, not restarted");
+      this.#ready = Promise.reject(new Error("Deno's kernel kept exiting"));
+      this.#ready.catch(() => {});
+      return;
+    }
+    this.#publish("status", { execution_state: "starting" });
     this.#ready = this.#startEngine();
     this.#ready.catch((e) => log(`engine failed to restart: ${e.message}`));
   }
@@ -396,7 +411,7 @@ export class Kernel {
     this.#stdinOut.send(this.signer.join(m, ids));
   }
 
-  async #fromEngineIopub(engine: Engine, raw: Buffer[]): Promise<void> {
+  #fromEngineIopub(engine: Engine, raw: Buffer[]): void {
     const m = this.#engineFrames(engine, raw, "iopub");
     if (!m) return;
     const parentId = header(m.parent).msg_id;
