@@ -15,6 +15,9 @@ import type { CellMark, TimelineData } from "./_timeline_view.ts";
 import { build, type Frames, header, Signer, split } from "./_wire.ts";
 import type { AgentSample, ReportMode } from "./agent.ts";
 
+// Duplicated from agent.ts (a value import would load the agent into the kernel).
+const FLUSH_MIME = "application/x-memkit-flush";
+
 /** A Jupyter connection file, as the frontend writes it. */
 export interface ConnectionInfo {
   ip: string;
@@ -157,7 +160,7 @@ export class Kernel {
     const info = await this.#request(engine, "shell", "kernel_info_request", {}, 60_000);
     if (!info) throw new Error("Deno's kernel did not answer kernel_info within 60 s");
     await this.#inject(engine);
-    this.#lastSample = this.mode === "off" ? null : await this.#askAgent();
+    this.#lastSample = this.mode === "off" ? null : await this.#askAgent("sample");
     this.#rssStart = readRss(engine.pid)?.rss ?? 0;
     this.#peakPerCell = resetPeak(engine.pid);
     this.#pump();
@@ -168,7 +171,12 @@ export class Kernel {
   async #inject(engine: Engine): Promise<void> {
     const port = (this.#agentServer!.addr as Deno.NetAddr).port;
     const agentUrl = new URL("./agent.ts", import.meta.url).href;
-    const options = { port, token: this.#agentToken, sites: Deno.env.get("MEMKIT_SITES") === "1" };
+    const options = {
+      port,
+      token: this.#agentToken,
+      sites: Deno.env.get("MEMKIT_SITES") === "1",
+      mode: this.mode,
+    };
     const code = `await (await import(${JSON.stringify(agentUrl)})).startAgent(${
       JSON.stringify(options)
     });`;
@@ -421,6 +429,15 @@ export class Kernel {
       if (type === "status" && m.content.includes("idle")) this.#internalIopub.delete(parentId);
       return;
     }
+    if (m.content.includes(FLUSH_MIME)) {
+      const content = JSON.parse(m.content.toString()) as { data?: Record<string, unknown> };
+      const n = content.data?.[FLUSH_MIME];
+      if (typeof n === "number") {
+        this.#flushWaiting.get(n)?.();
+        this.#flushWaiting.delete(n);
+        return;
+      }
+    }
     const cur = this.#current;
     if (cur && parentId === cur.msgId) {
       const type = header(m.header).msg_type;
@@ -489,11 +506,15 @@ export class Kernel {
    * publishes a cell's execute_result after its idle now and then whenever its
    * event loop has pending work (reproduced with Deno's kernel alone and a
    * setInterval: 3 of 30 cells), and frontends drop output that comes after
-   * idle. A cell whose result has not come yet gets a 3 ms grace, which the
-   * agent's round trip mostly covers anyway.
+   * idle. So the agent sends a marker through the engine's output queue, and
+   * idle goes out once the marker is back: with the report on always (it rides
+   * on the sample), with it off when the cell's result has not come yet.
    */
   async #finishCell(engine: Engine, cur: Exec, idle: Frames): Promise<void> {
-    const grace = cur.result ? null : new Promise((r) => setTimeout(r, 3));
+    const wantFlush = this.#agent !== null && (this.mode !== "off" || !cur.result);
+    const flushId = this.#agentNext++;
+    const grace = wantFlush ? this.#flushed(flushId) : null;
+    if (wantFlush && (this.mode === "off" || cur.silent)) this.#askAgent("flush", flushId);
     const end = performance.now();
     const start = cur.busyAt || cur.forwardedAt;
     const proc = readRss(engine.pid);
@@ -510,7 +531,7 @@ export class Kernel {
     };
     if (this.mode !== "off" && !cur.silent) {
       const before = this.#lastSample;
-      const after = await this.#askAgent();
+      const after = await this.#askAgent("sample", wantFlush ? flushId : undefined);
       if (after) this.#lastSample = after;
       const report = makeReport(
         cur.count,
@@ -618,8 +639,24 @@ export class Kernel {
     await writeLine(conn, { rid: msg.rid, data });
   }
 
+  #flushWaiting = new Map<number, () => void>();
+
+  /** Resolves when the agent's flush marker `n` comes back on iopub, or after 1 s. */
+  #flushed(n: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#flushWaiting.delete(n);
+        resolve();
+      }, 1000);
+      this.#flushWaiting.set(n, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** Asks the agent for its end-of-cell sample; null when it is absent or takes over 2 s. */
-  #askAgent(): Promise<AgentSample | null> {
+  #askAgent(op: "sample" | "flush", flush?: number): Promise<AgentSample | null> {
     const conn = this.#agent;
     if (!conn) return Promise.resolve(null);
     const id = this.#agentNext++;
@@ -633,7 +670,7 @@ export class Kernel {
         clearTimeout(timer);
         resolve(s);
       });
-      writeLine(conn, { id, op: "sample" }).catch(() => resolve(null));
+      writeLine(conn, { id, op, flush }).catch(() => resolve(null));
     });
   }
 

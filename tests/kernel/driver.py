@@ -157,7 +157,7 @@ def main():
             out["sites_on"] = run(kc, "memkit.sites(true)")
             out["tf_sites"] = run(kc, "const z = tf.zeros([256, 256]);\nz.size")
             out["off"] = run(kc, 'await memkit.report("off")')
-            out["while_off"] = run(kc, "2 + 2")
+            out["while_off"] = run(kc, "const w = tf.ones([10]); 2 + 2")
             out["quiet"] = run(kc, 'await memkit.report("quiet")')
             out["quiet_trivial"] = run(kc, "3 + 3")
             out["quiet_big"] = run(kc, "const big2 = new Uint8Array(100 * 1024 * 1024).fill(3); big2.length")

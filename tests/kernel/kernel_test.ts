@@ -176,6 +176,8 @@ Deno.test("kernel: per-cell memory report, switch and timeline", async () => {
   assert.match(sites.sites[0].site, /^cell \[\d+\]:1:\d+$/);
   // The switch: off shows nothing, quiet only notable cells, bad modes throw.
   assert.equal(report(r.while_off), undefined);
+  // A tensor made while the report was off is not blamed on the cell that turns it back on.
+  assert.equal(report(r.quiet), undefined);
   assert.equal(report(r.quiet_trivial), undefined);
   assert.ok(report(r.quiet_big), "quiet mode reports a 100 MB cell");
   const bad = of(r.bad_mode, "error")[0];
