@@ -6,6 +6,7 @@ The kernelspec must already be installed under $JUPYTER_DATA_DIR.
 """
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -134,6 +135,20 @@ def main():
                 reply = kc.get_shell_msg(timeout=15)
             out["interrupt"] = {"status": reply["content"]["status"], "seconds": time.time() - t0}
             out["after_interrupt"] = run(kc, "kept * 6")
+            # SIGINT to the kernel process (a terminal's Ctrl-C) interrupts too, without killing Deno's kernel.
+            msg_id = kc.execute("while (true) {}")
+            time.sleep(0.8)
+            os.kill(km.provisioner.process.pid, signal.SIGINT)
+            reply = kc.get_shell_msg(timeout=15)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = kc.get_shell_msg(timeout=15)
+            out["sigint"] = {"status": reply["content"]["status"], "after": run(kc, "kept + 1")}
+            h_id = kc.history(hist_access_type="tail", n=5)
+            h = kc.get_shell_msg(timeout=30)
+            out["history"] = {"parent_ok": h["parent_header"]["msg_id"] == h_id, "type": h["msg_type"], "status": h["content"].get("status")}
+            c_id = kc.comm_info()
+            ci = kc.get_shell_msg(timeout=30)
+            out["comm_info"] = {"parent_ok": ci["parent_header"]["msg_id"] == c_id, "type": ci["msg_type"], "status": ci["content"].get("status")}
             # A message signed with the wrong key: no answer, and the kernel logs it.
             bad = Session(key=b"not-the-key", username="intruder")
             ctx = zmq.Context.instance()

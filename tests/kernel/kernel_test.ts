@@ -134,6 +134,15 @@ Deno.test("kernel: wire protocol through a real Jupyter client", async () => {
   assert.equal(intr.status, "error");
   assert.ok(intr.seconds < 5, `interrupt took ${intr.seconds} s`);
   assert.equal(plain(of(r.after_interrupt, "execute_result")[0]), "42");
+  const sigint = r.sigint as { status: string; after: Run };
+  assert.equal(sigint.status, "error");
+  assert.equal(plain(of(sigint.after, "execute_result")[0]), "8");
+  // history and comm_info are forwarded and answered by Deno's kernel
+  for (const [key, type] of [["history", "history_reply"], ["comm_info", "comm_info_reply"]]) {
+    const h = r[key] as { parent_ok: boolean; type: string };
+    assert.ok(h.parent_ok, key);
+    assert.equal(h.type, type);
+  }
   // bad signature: no answer, not executed, logged
   const bad = r.bad_signature as { answered: boolean; pwned: Run };
   assert.equal(bad.answered, false);
