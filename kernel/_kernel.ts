@@ -15,6 +15,9 @@ import type { CellMark, TimelineData } from "./_timeline_view.ts";
 import { build, type Frames, header, Signer, split } from "./_wire.ts";
 import type { AgentSample, ReportMode } from "./agent.ts";
 
+// Duplicated from agent.ts (a value import would load the agent into the kernel).
+const FLUSH_MIME = "application/x-memkit-flush";
+
 /** A Jupyter connection file, as the frontend writes it. */
 export interface ConnectionInfo {
   ip: string;
@@ -35,6 +38,10 @@ interface Exec {
   forwardedAt: number;
   busyAt: number;
   count: number | null;
+  /** An execute_result or error was seen (Deno sometimes sends it after idle). */
+  result: boolean;
+  /** The engine said idle; the report is being made. */
+  idle: boolean;
 }
 
 function log(msg: string): void {
@@ -75,6 +82,7 @@ export class Kernel {
   #queue: Exec[] = [];
   #current: Exec | null = null;
   #stopping = false;
+  #deaths: number[] = [];
   #t0 = performance.now();
   // Agent side channel.
   #agentServer: Deno.TcpListener | null = null;
@@ -152,7 +160,7 @@ export class Kernel {
     const info = await this.#request(engine, "shell", "kernel_info_request", {}, 60_000);
     if (!info) throw new Error("Deno's kernel did not answer kernel_info within 60 s");
     await this.#inject(engine);
-    this.#lastSample = this.mode === "off" ? null : await this.#askAgent();
+    this.#lastSample = this.mode === "off" ? null : await this.#askAgent("sample");
     this.#rssStart = readRss(engine.pid)?.rss ?? 0;
     this.#peakPerCell = resetPeak(engine.pid);
     this.#pump();
@@ -163,7 +171,12 @@ export class Kernel {
   async #inject(engine: Engine): Promise<void> {
     const port = (this.#agentServer!.addr as Deno.NetAddr).port;
     const agentUrl = new URL("./agent.ts", import.meta.url).href;
-    const options = { port, token: this.#agentToken, sites: Deno.env.get("MEMKIT_SITES") === "1" };
+    const options = {
+      port,
+      token: this.#agentToken,
+      sites: Deno.env.get("MEMKIT_SITES") === "1",
+      mode: this.mode,
+    };
     const code = `await (await import(${JSON.stringify(agentUrl)})).startAgent(${
       JSON.stringify(options)
     });`;
@@ -219,8 +232,22 @@ export class Kernel {
       }
       this.#publish("status", { execution_state: "idle" }, cur.frames.header);
     }
-    this.#publish("status", { execution_state: "starting" });
     await engine.stop();
+    // An engine that dies right after each start (a broken deno.json in the
+    // notebook's folder, say) would otherwise be restarted forever.
+    const now = performance.now();
+    this.#deaths = this.#deaths.filter((t) => now - t < 30_000);
+    this.#deaths.push(now);
+    if (this.#deaths.length > 3) {
+      log(
+        "Deno's kernel exited 4 times within 30 s; not restarting it (restart the kernel to retry)",
+      );
+      this.#event("engine kept exiting, not restarted");
+      this.#ready = Promise.reject(new Error("Deno's kernel kept exiting"));
+      this.#ready.catch(() => {});
+      return;
+    }
+    this.#publish("status", { execution_state: "starting" });
     this.#ready = this.#startEngine();
     this.#ready.catch((e) => log(`engine failed to restart: ${e.message}`));
   }
@@ -283,6 +310,8 @@ export class Kernel {
         forwardedAt: 0,
         busyAt: 0,
         count: null,
+        result: false,
+        idle: false,
       });
       this.#pump();
       return;
@@ -390,7 +419,7 @@ export class Kernel {
     this.#stdinOut.send(this.signer.join(m, ids));
   }
 
-  async #fromEngineIopub(engine: Engine, raw: Buffer[]): Promise<void> {
+  #fromEngineIopub(engine: Engine, raw: Buffer[]): void {
     const m = this.#engineFrames(engine, raw, "iopub");
     if (!m) return;
     const parentId = header(m.parent).msg_id;
@@ -400,23 +429,39 @@ export class Kernel {
       if (type === "status" && m.content.includes("idle")) this.#internalIopub.delete(parentId);
       return;
     }
+    if (m.content.includes(FLUSH_MIME)) {
+      const content = JSON.parse(m.content.toString()) as { data?: Record<string, unknown> };
+      const n = content.data?.[FLUSH_MIME];
+      if (typeof n === "number") {
+        this.#flushWaiting.get(n)?.();
+        this.#flushWaiting.delete(n);
+        return;
+      }
+    }
     const cur = this.#current;
     if (cur && parentId === cur.msgId) {
       const type = header(m.header).msg_type;
-      if (type === "status") {
+      if (type === "status" && !cur.idle) {
         const state = (JSON.parse(m.content.toString()) as { execution_state: string })
           .execution_state;
         if (state === "busy") cur.busyAt = performance.now();
         if (state === "idle") {
-          await this.#finishCell(engine, cur);
-          this.#iopubOut.send(this.signer.join(m));
-          if (this.#current === cur) this.#current = null;
-          this.#pump();
+          // Not awaited: messages of this cell that come after idle are
+          // forwarded meanwhile, ahead of the report and of idle.
+          cur.idle = true;
+          this.#finishCell(engine, cur, m).catch((e) => {
+            log(`the report failed: ${(e as Error).stack}`);
+            this.#iopubOut.send(this.signer.join(m));
+            if (this.#current === cur) this.#current = null;
+            this.#pump();
+          });
           return;
         }
       } else if (type === "execute_input") {
         cur.count = (JSON.parse(m.content.toString()) as { execution_count?: number })
           .execution_count ?? null;
+      } else if (type === "execute_result" || type === "error") {
+        cur.result = true;
       }
     }
     this.#iopubOut.send(this.signer.join(m));
@@ -456,7 +501,20 @@ export class Kernel {
 
   // ── the per-cell report ───────────────────────────────────────────
 
-  async #finishCell(engine: Engine, cur: Exec): Promise<void> {
+  /**
+   * Reports on the cell, then forwards the engine's idle. Deno's kernel
+   * publishes a cell's execute_result after its idle now and then whenever its
+   * event loop has pending work (reproduced with Deno's kernel alone and a
+   * setInterval: 3 of 30 cells), and frontends drop output that comes after
+   * idle. So the agent sends a marker through the engine's output queue, and
+   * idle goes out once the marker is back: with the report on always (it rides
+   * on the sample), with it off when the cell's result has not come yet.
+   */
+  async #finishCell(engine: Engine, cur: Exec, idle: Frames): Promise<void> {
+    const wantFlush = this.#agent !== null && (this.mode !== "off" || !cur.result);
+    const flushId = this.#agentNext++;
+    const grace = wantFlush ? this.#flushed(flushId) : null;
+    if (wantFlush && (this.mode === "off" || cur.silent)) this.#askAgent("flush", flushId);
     const end = performance.now();
     const start = cur.busyAt || cur.forwardedAt;
     const proc = readRss(engine.pid);
@@ -473,7 +531,7 @@ export class Kernel {
     };
     if (this.mode !== "off" && !cur.silent) {
       const before = this.#lastSample;
-      const after = await this.#askAgent();
+      const after = await this.#askAgent("sample", wantFlush ? flushId : undefined);
       if (after) this.#lastSample = after;
       const report = makeReport(
         cur.count,
@@ -491,6 +549,7 @@ export class Kernel {
       for (const s of report.sites) s.site = s.site.replace("<anonymous>", `cell [${cur.count}]`);
       mark.heap = report.heap;
       mark.tensors = report.tensors;
+      if (grace) await grace;
       if (this.mode === "on" || notable(report)) this.#showReport(report, cur);
     } else if (this.mode === "off") {
       // The next report's deltas would otherwise span the cells run with the report off.
@@ -499,6 +558,10 @@ export class Kernel {
     this.#addMark(mark);
     this.#rssStart = rssEnd;
     if (this.#peakPerCell) this.#peakPerCell = resetPeak(engine.pid);
+    if (grace) await grace;
+    this.#iopubOut.send(this.signer.join(idle));
+    if (this.#current === cur) this.#current = null;
+    this.#pump();
   }
 
   #showReport(report: CellReport, cur: Exec): void {
@@ -576,8 +639,24 @@ export class Kernel {
     await writeLine(conn, { rid: msg.rid, data });
   }
 
+  #flushWaiting = new Map<number, () => void>();
+
+  /** Resolves when the agent's flush marker `n` comes back on iopub, or after 1 s. */
+  #flushed(n: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#flushWaiting.delete(n);
+        resolve();
+      }, 1000);
+      this.#flushWaiting.set(n, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** Asks the agent for its end-of-cell sample; null when it is absent or takes over 2 s. */
-  #askAgent(): Promise<AgentSample | null> {
+  #askAgent(op: "sample" | "flush", flush?: number): Promise<AgentSample | null> {
     const conn = this.#agent;
     if (!conn) return Promise.resolve(null);
     const id = this.#agentNext++;
@@ -591,7 +670,7 @@ export class Kernel {
         clearTimeout(timer);
         resolve(s);
       });
-      writeLine(conn, { id, op: "sample" }).catch(() => resolve(null));
+      writeLine(conn, { id, op, flush }).catch(() => resolve(null));
     });
   }
 

@@ -66,10 +66,12 @@ export function makeReport(
     peakIsPerCell: rss.perCell,
     heap: after?.heapUsed ?? null,
     heapDelta: after && before ? after.heapUsed - before.heapUsed : null,
+    // Without a sample from before the cell (report just turned on) there is
+    // no delta to give; tfjs not loaded before the cell counts as zero tensors.
     tensors: tfNow?.numTensors ?? null,
-    tensorsDelta: tfNow ? tfNow.numTensors - (tfBefore?.numTensors ?? 0) : null,
+    tensorsDelta: tfNow && before ? tfNow.numTensors - (tfBefore?.numTensors ?? 0) : null,
     tensorBytes: tfNow?.numBytes ?? null,
-    tensorBytesDelta: tfNow ? tfNow.numBytes - (tfBefore?.numBytes ?? 0) : null,
+    tensorBytesDelta: tfNow && before ? tfNow.numBytes - (tfBefore?.numBytes ?? 0) : null,
     gpu: after?.gpu ?? null,
     survivors: after?.survivors ?? 0,
     survivorBytes: after?.survivorBytes ?? 0,
@@ -92,13 +94,13 @@ export function formatReport(r: CellReport): { text: string; html: string } {
     })`,
   ];
   if (r.heapDelta !== null) parts.push(`heap ${bytes(r.heapDelta, true)}`);
-  if (r.tensors !== null) {
+  if (r.tensors !== null && r.tensorsDelta !== null) {
     parts.push(
-      `tensors ${r.tensorsDelta! >= 0 ? "+" : "−"}${Math.abs(r.tensorsDelta!)} → ${r.tensors} (${
-        bytes(r.tensorBytesDelta!, true)
+      `tensors ${r.tensorsDelta >= 0 ? "+" : "−"}${Math.abs(r.tensorsDelta)} → ${r.tensors} (${
+        bytes(r.tensorBytesDelta ?? 0, true)
       })`,
     );
-  }
+  } else if (r.tensors !== null) parts.push(`tensors ${r.tensors} (${bytes(r.tensorBytes ?? 0)})`);
   if (r.gpu && r.gpu.backend === "webgpu") {
     parts.push(`GPU ${bytes(r.gpu.inUse)} in use, ${bytes(r.gpu.pooled)} pooled`);
   } else if (r.gpu && r.gpu.backend === "wasm") parts.push(`wasm heap ${bytes(r.gpu.wasmHeap)}`);

@@ -46,6 +46,11 @@ export interface AgentOptions {
    * @default {false}
    */
   sites?: boolean;
+  /**
+   * The report mode the kernel starts with; with "off" no tensor is recorded.
+   * @default {"on"}
+   */
+  mode?: ReportMode;
 }
 
 interface TfEngineLike {
@@ -65,6 +70,7 @@ const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64
 let tfEngine: TfEngineLike | null = null;
 let cellTensors = new Map<number, { bytes: number; site: string }>();
 let withSites = false;
+let mode: ReportMode = "on";
 let gpuReader: (() => AgentSample["gpu"]) | null | undefined;
 
 /** Wraps tfjs's engine so each tensor created and disposed is seen; called once per engine. */
@@ -74,6 +80,7 @@ function hookEngine(engine: TfEngineLike): void {
   const dispose = engine.disposeTensor;
   engine.trackTensor = function (a, backend) {
     track.call(this, a, backend);
+    if (mode === "off") return;
     cellTensors.set(a.id, {
       bytes: a.size * (BYTES[a.dtype] ?? 0),
       site: withSites ? creationSite() : "",
@@ -204,14 +211,41 @@ async function serve(c: Deno.TcpConn): Promise<void> {
     while ((nl = buf.indexOf("\n")) >= 0) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
-      const msg = JSON.parse(line) as { id?: number; rid?: number; op?: string; data?: unknown };
+      const msg = JSON.parse(line) as {
+        id?: number;
+        rid?: number;
+        op?: string;
+        data?: unknown;
+        flush?: number;
+      };
       if (msg.rid !== undefined) {
         waiting.get(msg.rid)?.(msg.data);
         waiting.delete(msg.rid);
-      } else if (msg.op === "sample") {
-        await send({ id: msg.id, data: await sample() });
+      } else if (msg.op === "sample" || msg.op === "flush") {
+        if (typeof msg.flush === "number") await flush(msg.flush);
+        await send({ id: msg.id, data: msg.op === "sample" ? await sample() : null });
       }
     }
+  }
+}
+
+/** The MIME type of the kernel's flush marker; the kernel swallows outputs that carry it. */
+export const FLUSH_MIME = "application/x-memkit-flush";
+
+/**
+ * Deno's kernel sends a cell's outputs (results, displays, streams) through
+ * a queue that can lag behind the cell's idle. A marker sent through the same
+ * queue arrives after everything the cell sent, so the kernel waits for it
+ * before it lets the cell go idle.
+ */
+async function flush(n: number): Promise<void> {
+  try {
+    const api = (Deno as unknown as {
+      jupyter: { broadcast(type: string, content: Record<string, unknown>): Promise<void> };
+    }).jupyter;
+    await api.broadcast("display_data", { data: { [FLUSH_MIME]: n }, metadata: {}, transient: {} });
+  } catch {
+    // not in a kernel: nothing to flush
   }
 }
 
@@ -231,13 +265,23 @@ export interface KernelHandle {
 
 /**
  * Connects the agent to the kernel and installs `globalThis.memkit`. The
- * kernel calls this once per engine start with a silent execute request.
+ * kernel calls this once per engine start with a silent execute request; a
+ * notebook never needs to.
  *
  * @param options The kernel's side-channel port and token, and whether to record creation sites.
  * @returns Once connected.
+ * @example
+ * ```ts ignore
+ * // What the kernel sends to Deno's kernel, silently, when it starts:
+ * await (await import("file:///path/to/memkit/kernel/agent.ts")).startAgent({ port: 40123, token: "…" });
+ * // …after which a notebook cell can say:
+ * await memkit.report("quiet");
+ * await memkit.timeline();
+ * ```
  */
 export async function startAgent(options: AgentOptions): Promise<void> {
   withSites = options.sites ?? false;
+  mode = options.mode ?? "on";
   watchForTf();
   conn = await Deno.connect({ hostname: "127.0.0.1", port: options.port });
   conn.setNoDelay(true);
@@ -249,16 +293,17 @@ export async function startAgent(options: AgentOptions): Promise<void> {
     if (conn === c) Deno.exit(0);
   });
   const handle: KernelHandle = {
-    async report(mode) {
-      if (mode !== "on" && mode !== "off" && mode !== "quiet") {
+    async report(next) {
+      if (next !== "on" && next !== "off" && next !== "quiet") {
         throw new TypeError(
           `Cannot set the memkit report: mode must be "on", "off" or "quiet", got ${
-            JSON.stringify(mode)
+            JSON.stringify(next)
           }`,
         );
       }
-      await ask("mode", { mode });
-      return mode;
+      await ask("mode", { mode: next });
+      mode = next;
+      return next;
     },
     sites(on) {
       withSites = on;

@@ -6,6 +6,7 @@ The kernelspec must already be installed under $JUPYTER_DATA_DIR.
 """
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -110,6 +111,11 @@ def main():
                 kc,
                 'await Deno.jupyter.broadcast("display_data", {data: {"text/html": "<b>hi</b>", "text/plain": "hi"}, metadata: {}, transient: {}}); Deno.jupyter.html`<i>x</i>`',
             )
+            # Deno's kernel alone sometimes sends execute_result after idle when its
+            # event loop has work pending (a timer here); the kernel puts it back before idle.
+            run(kc, "const keepBusy = setInterval(() => {}, 1000);")
+            out["ordering"] = [run(kc, f"Deno.pid + {i}") for i in range(20)]
+            run(kc, "clearInterval(keepBusy)")
             out["input"] = run(kc, 'const answer = prompt("name?"); answer + "!"', stdin_reply="memkit")
             c = kc.complete("Deno.memoryU", 12, reply=True, timeout=30)["content"]
             out["complete"] = {"status": c["status"], "matches": c["matches"][:20]}
@@ -129,6 +135,20 @@ def main():
                 reply = kc.get_shell_msg(timeout=15)
             out["interrupt"] = {"status": reply["content"]["status"], "seconds": time.time() - t0}
             out["after_interrupt"] = run(kc, "kept * 6")
+            # SIGINT to the kernel process (a terminal's Ctrl-C) interrupts too, without killing Deno's kernel.
+            msg_id = kc.execute("while (true) {}")
+            time.sleep(0.8)
+            os.kill(km.provisioner.process.pid, signal.SIGINT)
+            reply = kc.get_shell_msg(timeout=15)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = kc.get_shell_msg(timeout=15)
+            out["sigint"] = {"status": reply["content"]["status"], "after": run(kc, "kept + 1")}
+            h_id = kc.history(hist_access_type="tail", n=5)
+            h = kc.get_shell_msg(timeout=30)
+            out["history"] = {"parent_ok": h["parent_header"]["msg_id"] == h_id, "type": h["msg_type"], "status": h["content"].get("status")}
+            c_id = kc.comm_info()
+            ci = kc.get_shell_msg(timeout=30)
+            out["comm_info"] = {"parent_ok": ci["parent_header"]["msg_id"] == c_id, "type": ci["msg_type"], "status": ci["content"].get("status")}
             # A message signed with the wrong key: no answer, and the kernel logs it.
             bad = Session(key=b"not-the-key", username="intruder")
             ctx = zmq.Context.instance()
@@ -152,7 +172,7 @@ def main():
             out["sites_on"] = run(kc, "memkit.sites(true)")
             out["tf_sites"] = run(kc, "const z = tf.zeros([256, 256]);\nz.size")
             out["off"] = run(kc, 'await memkit.report("off")')
-            out["while_off"] = run(kc, "2 + 2")
+            out["while_off"] = run(kc, "const w = tf.ones([10]); 2 + 2")
             out["quiet"] = run(kc, 'await memkit.report("quiet")')
             out["quiet_trivial"] = run(kc, "3 + 3")
             out["quiet_big"] = run(kc, "const big2 = new Uint8Array(100 * 1024 * 1024).fill(3); big2.length")

@@ -114,6 +114,12 @@ Deno.test("kernel: wire protocol through a real Jupyter client", async () => {
   const shown = of(r.display, "display_data").find((m) => !m.metadata.memkit);
   assert.equal(shown?.content.data?.["text/html"], "<b>hi</b>");
   assert.equal(of(r.display, "execute_result")[0]?.content.data?.["text/html"], "<i>x</i>");
+  // execute_result always comes before idle, even with a timer running in the engine
+  for (const run of r.ordering as Run[]) {
+    const result = run.iopub.find((m) => m.type === "execute_result");
+    assert.ok(result, "each cell has its result");
+    assert.notEqual(result.late, true, "the result came after idle");
+  }
   // input() over stdin
   assert.equal((r.input as Run).prompt, "name?");
   assert.equal(plain(of(r.input, "execute_result")[0]), '"memkit!"');
@@ -128,6 +134,15 @@ Deno.test("kernel: wire protocol through a real Jupyter client", async () => {
   assert.equal(intr.status, "error");
   assert.ok(intr.seconds < 5, `interrupt took ${intr.seconds} s`);
   assert.equal(plain(of(r.after_interrupt, "execute_result")[0]), "42");
+  const sigint = r.sigint as { status: string; after: Run };
+  assert.equal(sigint.status, "error");
+  assert.equal(plain(of(sigint.after, "execute_result")[0]), "8");
+  // history and comm_info are forwarded and answered by Deno's kernel
+  for (const [key, type] of [["history", "history_reply"], ["comm_info", "comm_info_reply"]]) {
+    const h = r[key] as { parent_ok: boolean; type: string };
+    assert.ok(h.parent_ok, key);
+    assert.equal(h.type, type);
+  }
   // bad signature: no answer, not executed, logged
   const bad = r.bad_signature as { answered: boolean; pwned: Run };
   assert.equal(bad.answered, false);
@@ -170,6 +185,8 @@ Deno.test("kernel: per-cell memory report, switch and timeline", async () => {
   assert.match(sites.sites[0].site, /^cell \[\d+\]:1:\d+$/);
   // The switch: off shows nothing, quiet only notable cells, bad modes throw.
   assert.equal(report(r.while_off), undefined);
+  // A tensor made while the report was off is not blamed on the cell that turns it back on.
+  assert.equal(report(r.quiet), undefined);
   assert.equal(report(r.quiet_trivial), undefined);
   assert.ok(report(r.quiet_big), "quiet mode reports a 100 MB cell");
   const bad = of(r.bad_mode, "error")[0];
