@@ -5,6 +5,7 @@ Prints one JSON object with what it observed; the Deno test asserts on it.
 The kernelspec must already be installed under $JUPYTER_DATA_DIR.
 """
 import json
+import re
 import os
 import signal
 import sys
@@ -189,7 +190,8 @@ def main():
             out["died"] = run(kc, "Deno.exit(3)")
             out["after_death"] = run(kc, "1 + 2", timeout=60)
             out["engine_pid"] = run(kc, "Deno.pid")
-            pid = int(next(m for m in out["engine_pid"]["iopub"] if m["type"] == "execute_result")["content"]["data"]["text/plain"].split("m")[1].split("\x1b")[0])
+            # The result is colored unless NO_COLOR is set: take the digits either way.
+            pid = int(re.search(r"\d+", next(m for m in out["engine_pid"]["iopub"] if m["type"] == "execute_result")["content"]["data"]["text/plain"]).group())
             km.shutdown_kernel(now=False)
             time.sleep(0.5)
             out["engine_gone"] = not os.path.exists(f"/proc/{pid}")
