@@ -88,7 +88,7 @@ export function notable(r: CellReport): boolean {
 /** One line (two with a leak warning) of text, and the same as small HTML. */
 export function formatReport(r: CellReport): { text: string; html: string } {
   const parts = [
-    `⏱ ${ms(r.wallMs)}`,
+    `wall ${ms(r.wallMs)}`,
     `RSS ${bytes(r.rssEnd - r.rssStart, true)} → ${bytes(r.rssEnd)} (peak ${bytes(r.rssPeak)}${
       r.peakIsPerCell ? "" : " since start"
     })`,

@@ -31,6 +31,16 @@ try {
   );
   Deno.exit(1);
 }
-// Ctrl-C goes to the whole process group; wait for the server to finish its own shutdown.
-Deno.addSignalListener("SIGINT", () => {});
+// A terminal's Ctrl-C reaches the whole process group, the server included; a
+// signal sent to this process alone is passed on. Either way, wait for the
+// server to finish its own shutdown.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => {
+    try {
+      child.kill(signal === "SIGINT" ? "SIGTERM" : signal);
+    } catch {
+      // already gone
+    }
+  });
+}
 Deno.exit((await child.status).code);
