@@ -6,9 +6,11 @@
  * Extra arguments go to `deno test` (e.g. a file or `--filter`).
  * @module
  */
-import { ensureSystemDeps } from "./_setup.ts";
+import { ensureKernels, ensureSystemDeps } from "./_setup.ts";
 
 await ensureSystemDeps();
+// Deno's and memkit's kernelspecs: the notebook, kernel and browser tests start them by name.
+await ensureKernels();
 
 const extra = Deno.args;
 const targets = extra.some((a) => !a.startsWith("-")) ? [] : ["tests/", "lib/", "mod.ts"];
