@@ -528,6 +528,7 @@ export class Kernel {
       peak: proc ? Math.max(proc.hwm, rssEnd) : 0,
       heap: null,
       tensors: null,
+      tensorBytes: null,
     };
     if (this.mode !== "off" && !cur.silent) {
       const before = this.#lastSample;
@@ -549,6 +550,7 @@ export class Kernel {
       for (const s of report.sites) s.site = s.site.replace("<anonymous>", `cell [${cur.count}]`);
       mark.heap = report.heap;
       mark.tensors = report.tensors;
+      mark.tensorBytes = report.tensorBytes;
       if (grace) await grace;
       if (this.mode === "on" || notable(report)) this.#showReport(report, cur);
     } else if (this.mode === "off") {

@@ -12,7 +12,7 @@
  * first.
  * @module
  */
-import { type TimelineData, TimelineView } from "./_timeline_view.ts";
+import type { TimelineData, TimelineView } from "./_timeline_view.ts";
 
 /** The report modes: everything, nothing, or only cells that did something notable. */
 export type ReportMode = "on" | "off" | "quiet";
@@ -317,9 +317,11 @@ export async function startAgent(options: AgentOptions): Promise<void> {
 }
 
 /**
- * The one place the timeline turns into output, so that lib/memory's
- * timeline can take over drawing without touching the kernel.
+ * The one place the timeline turns into output. The drawing (lib/plot) is
+ * imported at the first call, not with the agent: it costs the engine's start
+ * nothing and a notebook that never asks for the timeline never loads it.
  */
-function showTimeline(data: TimelineData): TimelineView {
+async function showTimeline(data: TimelineData): Promise<TimelineView> {
+  const { TimelineView } = await import("./_timeline_view.ts");
   return new TimelineView(data);
 }
