@@ -61,13 +61,14 @@ const COLORS = {
 
 /** The session timeline as a plotly figure (exported for tests). */
 export function timelineFigure(data: TimelineData): PlotlyFigure {
-  const n = Math.min(data.t.length, data.rss.length);
+  const series = rssSeries(data);
+  const n = series.t.length;
   let top = 0;
-  for (let i = 1; i < n; i++) if (data.rss[i] > data.rss[top]) top = i;
+  for (let i = 1; i < n; i++) if (series.rss[i] > series.rss[top]) top = i;
   // The RSS maximum survives decimation, so the drawn peak is the true one.
-  const idx = n > MAX_POINTS ? lttb(data.t, data.rss, MAX_POINTS - 1, { keep: [top] }) : null;
-  const xs = idx ? Array.from(idx, (i) => data.t[i]) : data.t.slice(0, n);
-  const rss = idx ? Array.from(idx, (i) => data.rss[i]) : data.rss.slice(0, n);
+  const idx = n > MAX_POINTS ? lttb(series.t, series.rss, MAX_POINTS - 1, { keep: [top] }) : null;
+  const xs = idx ? Array.from(idx, (i) => series.t[i]) : series.t;
+  const rss = idx ? Array.from(idx, (i) => series.rss[i]) : series.rss;
   const marks = data.marks;
   const label = (m: CellMark) => `[${m.cell ?? "?"}]`;
   const atEnd = (pick: (m: CellMark) => number | null | undefined) => {
@@ -196,13 +197,15 @@ export function timelineFigure(data: TimelineData): PlotlyFigure {
       font: { size: 10, color: "#555" },
     });
   }
-  if (n > 0) {
+  // The true peak: /proc's per-cell high-water mark catches what 100 ms samples miss.
+  const peak = sessionPeak(data);
+  if (peak) {
     annotations.push({
-      x: data.t[top],
-      y: data.rss[top],
+      x: peak.t,
+      y: peak.bytes,
       xref: "x",
       yref: "y",
-      text: `peak RSS ${humanBytes(data.rss[top])}`,
+      text: `peak RSS ${humanBytes(peak.bytes)}`,
       showarrow: true,
       arrowhead: 2,
       ax: 0,
@@ -243,13 +246,51 @@ export function timelineFigure(data: TimelineData): PlotlyFigure {
 }
 
 /**
+ * The 100 ms samples merged with the reading taken at each cell's end, so
+ * the line reaches the last cell even when no sample came after it.
+ */
+function rssSeries(data: TimelineData): { t: number[]; rss: number[] } {
+  const n = Math.min(data.t.length, data.rss.length);
+  const ends = data.marks.filter((m) => m.rss > 0).sort((a, b) => a.end - b.end);
+  const t: number[] = [];
+  const rss: number[] = [];
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    for (; j < ends.length && ends[j].end < data.t[i]; j++) {
+      t.push(+ends[j].end.toFixed(3));
+      rss.push(ends[j].rss);
+    }
+    t.push(data.t[i]);
+    rss.push(data.rss[i]);
+  }
+  for (; j < ends.length; j++) {
+    t.push(+ends[j].end.toFixed(3));
+    rss.push(ends[j].rss);
+  }
+  return { t, rss };
+}
+
+/** The highest engine RSS seen: sampled, or a cell's peak (at the cell's end). */
+function sessionPeak(data: TimelineData): { t: number; bytes: number } | null {
+  let best: { t: number; bytes: number } | null = null;
+  const n = Math.min(data.t.length, data.rss.length);
+  for (let i = 0; i < n; i++) {
+    if (!best || data.rss[i] > best.bytes) best = { t: data.t[i], bytes: data.rss[i] };
+  }
+  for (const m of data.marks) {
+    if (m.peak > 0 && (!best || m.peak > best.bytes)) best = { t: m.end, bytes: m.peak };
+  }
+  return best;
+}
+
+/**
  * A timeline as a MIME bundle: `application/vnd.plotly.v1+json`, `text/html`
  * (static SVG + loader; plotly.js itself only in the process's first plot
  * output) and a one-line `text/plain`.
  */
 export function renderTimeline(data: TimelineData): MimeBundle {
   const last = data.marks.at(-1);
-  const peak = data.rss.reduce((a, b) => Math.max(a, b), 0);
+  const peak = sessionPeak(data)?.bytes ?? 0;
   const text = `memkit session timeline: ${data.marks.length} cells, ${data.t.length} samples` +
     (last ? `, engine RSS ${humanBytes(last.rss)} after cell ${last.cell}` : "") +
     (peak > 0 ? `, peak ${humanBytes(peak)}` : "");

@@ -205,7 +205,7 @@ def main():
             out["after_death"] = run(kc, "1 + 2", timeout=60)
             out["engine_pid"] = run(kc, "Deno.pid")
             # The result is colored unless NO_COLOR is set: take the digits either way.
-            pid = int(re.search(r"\d+", next(m for m in out["engine_pid"]["iopub"] if m["type"] == "execute_result")["content"]["data"]["text/plain"]).group())
+            pid = int(re.search(r"\d+", re.sub(r"\x1b\[[0-9;]*m", "", next(m for m in out["engine_pid"]["iopub"] if m["type"] == "execute_result")["content"]["data"]["text/plain"])).group())
             km.shutdown_kernel(now=False)
             time.sleep(0.5)
             out["engine_gone"] = not os.path.exists(f"/proc/{pid}")
