@@ -528,6 +528,7 @@ export class Kernel {
       peak: proc ? Math.max(proc.hwm, rssEnd) : 0,
       heap: null,
       tensors: null,
+      tensorBytes: null,
     };
     if (this.mode !== "off" && !cur.silent) {
       const before = this.#lastSample;
@@ -546,9 +547,15 @@ export class Kernel {
         after,
       );
       // Deno's REPL names each cell's code "<anonymous>"; say which cell it was.
-      for (const s of report.sites) s.site = s.site.replace("<anonymous>", `cell [${cur.count}]`);
+      // trackLeaks() names them "cell:line:col"; a bare one is this cell's top-level
+      // code, while "f (cell:…)" may be a function from an earlier cell, so it stays.
+      for (const s of report.sites) {
+        s.site = s.site.replace("<anonymous>", `cell [${cur.count}]`)
+          .replace(/^cell:(\d+:\d+)$/, `cell [${cur.count}]:$1`);
+      }
       mark.heap = report.heap;
       mark.tensors = report.tensors;
+      mark.tensorBytes = report.tensorBytes;
       if (grace) await grace;
       if (this.mode === "on" || notable(report)) this.#showReport(report, cur);
     } else if (this.mode === "off") {

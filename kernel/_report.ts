@@ -111,8 +111,13 @@ export function formatReport(r: CellReport): { text: string; html: string } {
       bytes(r.survivorBytes)
     }) created in this cell still alive`;
     if (r.sites.length) {
-      warn += ": " + r.sites.map((s) => `${s.count}× ${bytes(s.bytes)} at ${s.site}`).join("; ");
-    } else warn += " (memkit.sites(true) records where they are created)";
+      warn += ": " +
+        r.sites.map((s) =>
+          `${s.count}× ${s.shape ? `${s.dtype ?? ""}[${s.shape.join(",")}] ` : ""}${
+            bytes(s.bytes)
+          } at ${s.site}`
+        ).join("; ");
+    } else warn += " (trackLeaks() or memkit.sites(true) records where they are created)";
   }
   const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   const html = `<div style="font:11px monospace;color:#777;margin-top:2px">${esc(line)}${

@@ -1,10 +1,19 @@
 /**
- * Draws the kernel's session timeline as a plotly figure. Kept behind one
- * function, {@linkcode renderTimeline}, so lib/memory's timeline can take the
- * drawing over when it exists without the kernel changing.
+ * Draws the kernel's session timeline. Kept behind one function,
+ * {@linkcode renderTimeline}, which builds the figure in lib/memory's style
+ * (bytes axes with SI ticks, RSS in black, V8 heap in blue, tfjs bytes dashed
+ * red, tensor count on a right axis, unified hover) and hands it to
+ * lib/plot's `plotlyBundle`: a static SVG plus a small loader, with plotly.js
+ * carried (gzipped) in the first plot output of the engine process only. The
+ * agent imports this module lazily, at the first `memkit.timeline()`, so a
+ * notebook that never draws the timeline never loads lib/plot.
  * @module
  */
 import type { MimeBundle } from "../lib/plot/display.ts";
+import type { PlotlyFigure, PlotlyTrace } from "../lib/plot/_figure_types.ts";
+import { plotlyBundle } from "../lib/plot/plotly_bundle.ts";
+import { lttb } from "../lib/plot/lttb.ts";
+import { humanBytes } from "../lib/plot/human_bytes.ts";
 
 /** One executed cell on the timeline. */
 export interface CellMark {
@@ -20,6 +29,8 @@ export interface CellMark {
   heap: number | null;
   /** tfjs tensors alive at the end (null when tfjs is not loaded or the report was off). */
   tensors: number | null;
+  /** Their bytes (null as for `tensors`; absent in timelines from before it was recorded). */
+  tensorBytes?: number | null;
 }
 
 /** The timeline the kernel keeps: engine RSS sampled every 100 ms, and the cells. */
@@ -33,101 +44,257 @@ export interface TimelineData {
   events: { t: number; label: string }[];
 }
 
-const MB = 1024 * 1024;
+/** Points per RSS trace: what lib/memory's notebook figures use, ample for a 860 px plot. */
+const MAX_POINTS = 2000;
+/** Bands drawn and cells labelled at most: beyond that they would only be ink. */
+const MAX_BANDS = 200;
+const MAX_LABELS = 40;
+const BYTES_HOVER = "%{y:.4~s}B (%{y:,.0f} bytes)";
+// lib/memory/_figure.ts's colours, so both timelines read the same.
+const COLORS = {
+  rss: "#222222",
+  heap: "#1f77b4",
+  tf: "#d62728",
+  tensors: "#7f7f7f",
+  peak: "#ff7f0e",
+};
 
-/** A timeline as a MIME bundle: plotly (HTML for the classic notebook, JSON for lab) and text. */
-export function renderTimeline(data: TimelineData): MimeBundle {
-  const traces = [
-    {
-      type: "scatter",
-      mode: "lines",
-      name: "engine RSS (MiB)",
-      x: data.t,
-      y: data.rss.map((b) => +(b / MB).toFixed(2)),
-      line: { color: "#1f77b4" },
-    },
-    {
+/** The session timeline as a plotly figure (exported for tests). */
+export function timelineFigure(data: TimelineData): PlotlyFigure {
+  const series = rssSeries(data);
+  const n = series.t.length;
+  let top = 0;
+  for (let i = 1; i < n; i++) if (series.rss[i] > series.rss[top]) top = i;
+  // The RSS maximum survives decimation, so the drawn peak is the true one.
+  const idx = n > MAX_POINTS ? lttb(series.t, series.rss, MAX_POINTS - 1, { keep: [top] }) : null;
+  const xs = idx ? Array.from(idx, (i) => series.t[i]) : series.t;
+  const rss = idx ? Array.from(idx, (i) => series.rss[i]) : series.rss;
+  const marks = data.marks;
+  const label = (m: CellMark) => `[${m.cell ?? "?"}]`;
+  const atEnd = (pick: (m: CellMark) => number | null | undefined) => {
+    const ms = marks.filter((m) => typeof pick(m) === "number");
+    return { x: ms.map((m) => m.end), y: ms.map((m) => pick(m) as number), ms };
+  };
+
+  const traces: PlotlyTrace[] = [{
+    type: "scatter",
+    mode: "lines",
+    name: "engine RSS",
+    x: xs,
+    y: rss,
+    line: { color: COLORS.rss, width: 1.5 },
+    hovertemplate: BYTES_HOVER,
+  }];
+  const peaks = atEnd((m) => (m.peak > 0 ? m.peak : null));
+  if (peaks.x.length) {
+    traces.push({
       type: "scatter",
       mode: "markers",
-      name: "peak in cell (MiB)",
-      x: data.marks.map((m) => m.end),
-      y: data.marks.map((m) => +(m.peak / MB).toFixed(2)),
-      text: data.marks.map((m) => `cell ${m.cell ?? "?"}`),
-      marker: { color: "#d62728", symbol: "triangle-up" },
-    },
-    {
+      name: "peak RSS in cell",
+      x: peaks.x,
+      y: peaks.y,
+      text: peaks.ms.map((m) => `cell ${label(m)}`),
+      marker: { color: COLORS.peak, symbol: "triangle-up", size: 8 },
+      line: { color: COLORS.peak, width: 1, dash: "dot" },
+      hovertemplate: "%{text} peak %{y:.4~s}B",
+    });
+  }
+  const heap = atEnd((m) => m.heap);
+  if (heap.x.length) {
+    traces.push({
       type: "scatter",
       mode: "lines+markers",
-      name: "V8 heap (MiB)",
-      x: data.marks.filter((m) => m.heap !== null).map((m) => m.end),
-      y: data.marks.filter((m) => m.heap !== null).map((m) => +(m.heap! / MB).toFixed(2)),
-      line: { color: "#2ca02c", dash: "dot" },
-    },
-  ];
-  const shapes = data.marks.map((m) => ({
-    type: "rect",
-    xref: "x",
-    yref: "paper",
-    x0: m.start,
-    x1: Math.max(m.end, m.start + 0.001),
-    y0: 0,
-    y1: 1,
-    fillcolor: "rgba(128,128,128,0.12)",
-    line: { width: 0 },
-  }));
-  const annotations = [
-    ...data.marks.map((m) => ({
+      name: "V8 heap used",
+      x: heap.x,
+      y: heap.y,
+      line: { color: COLORS.heap, width: 1.5, dash: "dot" },
+      marker: { size: 4 },
+      hovertemplate: BYTES_HOVER,
+    });
+  }
+  const tfBytes = atEnd((m) => m.tensorBytes);
+  if (tfBytes.x.length) {
+    traces.push({
+      type: "scatter",
+      mode: "lines+markers",
+      name: "tfjs tensor bytes",
+      x: tfBytes.x,
+      y: tfBytes.y,
+      line: { color: COLORS.tf, width: 1.5, dash: "dash", shape: "hv" },
+      marker: { size: 4 },
+      hovertemplate: BYTES_HOVER,
+    });
+  }
+  const tensors = atEnd((m) => m.tensors);
+  if (tensors.x.length) {
+    traces.push({
+      type: "scatter",
+      mode: "lines+markers",
+      name: "tensors",
+      x: tensors.x,
+      y: tensors.y,
+      yaxis: "y2",
+      line: { color: COLORS.tensors, width: 1, shape: "hv" },
+      marker: { size: 3 },
+      hovertemplate: "%{y:,} tensors",
+    });
+  }
+
+  // Each cell is a band from its start to its end, labelled with its count.
+  const shapes: Record<string, unknown>[] = [];
+  const annotations: Record<string, unknown>[] = [];
+  const bandEvery = Math.ceil(marks.length / MAX_BANDS);
+  const labelEvery = Math.ceil(marks.length / MAX_LABELS);
+  marks.forEach((m, i) => {
+    if (i % bandEvery !== 0) return;
+    shapes.push({
+      type: "rect",
+      xref: "x",
+      yref: "paper",
+      x0: m.start,
+      x1: Math.max(m.end, m.start + 0.001),
+      y0: 0,
+      y1: 1,
+      fillcolor: "rgba(128,128,128,0.13)",
+      line: { width: 0 },
+      layer: "below",
+    });
+    if (i % labelEvery !== 0) return;
+    annotations.push({
       x: m.start,
       y: 1,
       xref: "x",
       yref: "paper",
-      text: `[${m.cell ?? "?"}]`,
+      text: label(m),
+      hovertext: `cell ${label(m)}: ${(m.end - m.start).toFixed(2)} s, RSS ${
+        humanBytes(m.rss)
+      } (peak ${humanBytes(m.peak)})`,
       showarrow: false,
       xanchor: "left",
-      font: { size: 10 },
-    })),
-    ...data.events.map((e) => ({ x: e.t, y: 0.9, xref: "x", yref: "paper", text: e.label })),
-  ];
-  const figure = {
-    data: traces,
-    layout: {
-      title: { text: "memkit session timeline" },
-      xaxis: { title: { text: "seconds since kernel start" } },
-      yaxis: { title: { text: "MiB" } },
-      shapes,
-      annotations,
-      height: 360,
-      margin: { t: 40, r: 10 },
+      yanchor: "top",
+      font: { size: 10, color: "#555" },
+    });
+  });
+  for (const e of data.events) {
+    shapes.push({
+      type: "line",
+      xref: "x",
+      yref: "paper",
+      x0: e.t,
+      x1: e.t,
+      y0: 0,
+      y1: 1,
+      line: { color: "#888", width: 1, dash: "dot" },
+    });
+    annotations.push({
+      x: e.t,
+      y: 0.92,
+      xref: "x",
+      yref: "paper",
+      text: e.label,
+      showarrow: false,
+      textangle: -90,
+      font: { size: 10, color: "#555" },
+    });
+  }
+  // The true peak: /proc's per-cell high-water mark catches what 100 ms samples miss.
+  const peak = sessionPeak(data);
+  if (peak) {
+    annotations.push({
+      x: peak.t,
+      y: peak.bytes,
+      xref: "x",
+      yref: "y",
+      text: `peak RSS ${humanBytes(peak.bytes)}`,
+      showarrow: true,
+      arrowhead: 2,
+      ax: 0,
+      ay: -24,
+      font: { size: 11 },
+      bgcolor: "rgba(255,255,255,0.8)",
+    });
+  }
+
+  const layout: Record<string, unknown> = {
+    title: { text: "memkit session timeline", font: { size: 14 } },
+    height: 400,
+    margin: { l: 64, r: 64, t: 48, b: 40 },
+    hovermode: "x unified",
+    legend: { orientation: "h", y: -0.1, yanchor: "top" },
+    xaxis: { ticksuffix: " s", zeroline: false, title: { text: "" } },
+    yaxis: {
+      title: { text: "engine memory" },
+      tickformat: "~s",
+      ticksuffix: "B",
+      rangemode: "tozero",
+      hoverformat: ",.0f",
     },
+    shapes,
+    annotations,
   };
-  const id = `memkit-tl-${crypto.randomUUID()}`;
-  const html = `<div id="${id}"></div><script>${plotlyLoader()}` +
-    `window.Plotly.newPlot(${JSON.stringify(id)}, ${JSON.stringify(figure)});</script>`;
-  const last = data.marks.at(-1);
-  const text = `memkit session timeline: ${data.marks.length} cells, ${data.t.length} samples` +
-    (last ? `, engine RSS ${(last.rss / MB).toFixed(1)} MiB after cell ${last.cell}` : "");
-  return { "text/plain": text, "text/html": html, "application/vnd.plotly.v1+json": figure };
+  if (tensors.x.length) {
+    layout.yaxis2 = {
+      title: { text: "tensors" },
+      overlaying: "y",
+      side: "right",
+      rangemode: "tozero",
+      showgrid: false,
+      tickformat: ",d",
+    };
+  }
+  return { data: traces, layout };
 }
 
-let plotlySource: string | undefined;
-
-/** Plotly's source, inlined once per output (the notebook may be offline), or a CDN fallback. */
-function plotlyLoader(): string {
-  if (plotlySource === undefined) {
-    try {
-      const path = new URL("../node_modules/plotly.js-dist-min/plotly.min.js", import.meta.url);
-      // "</script" inside the source would end the HTML script element early.
-      plotlySource = Deno.readTextFileSync(path).replaceAll("</script", "<\\/script");
-    } catch {
-      plotlySource = "";
+/**
+ * The 100 ms samples merged with the reading taken at each cell's end, so
+ * the line reaches the last cell even when no sample came after it.
+ */
+function rssSeries(data: TimelineData): { t: number[]; rss: number[] } {
+  const n = Math.min(data.t.length, data.rss.length);
+  const ends = data.marks.filter((m) => m.rss > 0).sort((a, b) => a.end - b.end);
+  const t: number[] = [];
+  const rss: number[] = [];
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    for (; j < ends.length && ends[j].end < data.t[i]; j++) {
+      t.push(+ends[j].end.toFixed(3));
+      rss.push(ends[j].rss);
     }
+    t.push(data.t[i]);
+    rss.push(data.rss[i]);
   }
-  // A plain <script> would define Plotly through the notebook's require.js
-  // (AMD) instead of on window; hiding `define` while it runs avoids that.
-  return plotlySource
-    ? `if (!window.Plotly) { const d = window.define; window.define = undefined; ${plotlySource}\n;` +
-      ` window.define = d; }`
-    : "";
+  for (; j < ends.length; j++) {
+    t.push(+ends[j].end.toFixed(3));
+    rss.push(ends[j].rss);
+  }
+  return { t, rss };
+}
+
+/** The highest engine RSS seen: sampled, or a cell's peak (at the cell's end). */
+function sessionPeak(data: TimelineData): { t: number; bytes: number } | null {
+  let best: { t: number; bytes: number } | null = null;
+  const n = Math.min(data.t.length, data.rss.length);
+  for (let i = 0; i < n; i++) {
+    if (!best || data.rss[i] > best.bytes) best = { t: data.t[i], bytes: data.rss[i] };
+  }
+  for (const m of data.marks) {
+    if (m.peak > 0 && (!best || m.peak > best.bytes)) best = { t: m.end, bytes: m.peak };
+  }
+  return best;
+}
+
+/**
+ * A timeline as a MIME bundle: `application/vnd.plotly.v1+json`, `text/html`
+ * (static SVG + loader; plotly.js itself only in the process's first plot
+ * output) and a one-line `text/plain`.
+ */
+export function renderTimeline(data: TimelineData): MimeBundle {
+  const last = data.marks.at(-1);
+  const peak = sessionPeak(data)?.bytes ?? 0;
+  const text = `memkit session timeline: ${data.marks.length} cells, ${data.t.length} samples` +
+    (last ? `, engine RSS ${humanBytes(last.rss)} after cell ${last.cell}` : "") +
+    (peak > 0 ? `, peak ${humanBytes(peak)}` : "");
+  return plotlyBundle(timelineFigure(data), { text });
 }
 
 /** What `memkit.timeline()` returns in the notebook: the data, displayed as a figure. */

@@ -12,7 +12,10 @@
  * first.
  * @module
  */
-import { type TimelineData, TimelineView } from "./_timeline_view.ts";
+import type { TimelineData, TimelineView } from "./_timeline_view.ts";
+// Types and a Symbol.for key only: the module has no runtime imports, so
+// tfjs and lib/dispose stay unloaded.
+import { LEAK_TRACKER_KEY, type LeakTrackerHook } from "../lib/dispose/_leak_hook.ts";
 
 /** The report modes: everything, nothing, or only cells that did something notable. */
 export type ReportMode = "on" | "off" | "quiet";
@@ -31,8 +34,13 @@ export interface AgentSample {
   survivors: number;
   /** Their bytes. */
   survivorBytes: number;
-  /** Where they were created, grouped, largest first; empty unless creation sites are on. */
-  sites: { site: string; count: number; bytes: number }[];
+  /**
+   * Where they were created, grouped, largest first (five groups at most):
+   * from memkit's `trackLeaks()` when it runs in the notebook (grouped by
+   * site, shape and dtype), else from the agent's own stack per tensor when
+   * `memkit.sites(true)`; empty otherwise.
+   */
+  sites: { site: string; count: number; bytes: number; shape?: number[]; dtype?: string }[];
 }
 
 /** Options of {@linkcode startAgent}. */
@@ -83,13 +91,22 @@ function hookEngine(engine: TfEngineLike): void {
     if (mode === "off") return;
     cellTensors.set(a.id, {
       bytes: a.size * (BYTES[a.dtype] ?? 0),
-      site: withSites ? creationSite() : "",
+      // A running trackLeaks() records the site itself: no second stack.
+      site: withSites && !leakTracker() ? creationSite() : "",
     });
   };
   engine.disposeTensor = function (a) {
     cellTensors.delete(a.id);
     dispose.call(this, a);
   };
+}
+
+/** The hook of a running `trackLeaks()` (lib/dispose/_leak_hook.ts), if any. */
+function leakTracker(): LeakTrackerHook | undefined {
+  const hook = (globalThis as Record<symbol, unknown>)[LEAK_TRACKER_KEY] as
+    | LeakTrackerHook
+    | undefined;
+  return hook?.version === 1 && typeof hook.describe === "function" ? hook : undefined;
 }
 
 /** The first stack frame outside tfjs and this file: where user code made the tensor. */
@@ -151,16 +168,30 @@ async function sample(): Promise<AgentSample> {
   const mem = Deno.memoryUsage();
   let survivors = 0;
   let survivorBytes = 0;
-  const bySite = new Map<string, { site: string; count: number; bytes: number }>();
-  for (const t of cellTensors.values()) {
+  const bySite = new Map<string, AgentSample["sites"][number]>();
+  const tracker = cellTensors.size > 0 ? leakTracker() : undefined;
+  for (const [id, t] of cellTensors) {
     survivors++;
     survivorBytes += t.bytes;
-    if (t.site) {
-      const s = bySite.get(t.site) ?? { site: t.site, count: 0, bytes: 0 };
-      s.count++;
-      s.bytes += t.bytes;
-      bySite.set(t.site, s);
+    // The tracker knows the tensors created since it started, except
+    // variables; the agent's own site (if any) covers the rest.
+    let found;
+    try {
+      found = tracker?.describe(id);
+    } catch {
+      found = undefined;
     }
+    const key = found ? `${found.site}\u0000${found.shape}\u0000${found.dtype}` : t.site;
+    if (!key) continue;
+    let s = bySite.get(key);
+    if (!s) {
+      s = found
+        ? { site: found.site, count: 0, bytes: 0, shape: found.shape, dtype: found.dtype }
+        : { site: t.site, count: 0, bytes: 0 };
+      bySite.set(key, s);
+    }
+    s.count++;
+    s.bytes += found ? found.bytes : t.bytes;
   }
   cellTensors = new Map();
   let gpu: AgentSample["gpu"] = null;
@@ -317,9 +348,11 @@ export async function startAgent(options: AgentOptions): Promise<void> {
 }
 
 /**
- * The one place the timeline turns into output, so that lib/memory's
- * timeline can take over drawing without touching the kernel.
+ * The one place the timeline turns into output. The drawing (lib/plot) is
+ * imported at the first call, not with the agent: it costs the engine's start
+ * nothing and a notebook that never asks for the timeline never loads it.
  */
-function showTimeline(data: TimelineData): TimelineView {
+async function showTimeline(data: TimelineData): Promise<TimelineView> {
+  const { TimelineView } = await import("./_timeline_view.ts");
   return new TimelineView(data);
 }

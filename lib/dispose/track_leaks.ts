@@ -1,6 +1,7 @@
 import { tf } from "../_tf.ts";
 import { listen } from "./_hooks.ts";
 import { type CollectedLeaks, LeakReport, type LeakRow } from "./_leak_report.ts";
+import { LEAK_TRACKER_KEY, type LeakTrackerHook, type TrackedTensor } from "./_leak_hook.ts";
 
 export type { CollectedLeaks, LeakReport, LeakRow } from "./_leak_report.ts";
 
@@ -55,6 +56,35 @@ interface Entry {
   dtype: string;
   bytes: number;
   error: Error | undefined;
+  /** [site, stack], formatted from `error` once, when first asked for. */
+  site?: [string, string];
+}
+
+/** The running trackers, newest last: the published hook asks each in turn. */
+const running: Array<(id: number) => TrackedTensor | undefined> = [];
+const hook: LeakTrackerHook = {
+  version: 1,
+  describe(id) {
+    for (let i = running.length - 1; i >= 0; i--) {
+      const found = running[i](id);
+      if (found) return found;
+    }
+    return undefined;
+  },
+};
+type Global = Record<symbol, unknown>;
+
+function publish(describe: (id: number) => TrackedTensor | undefined): void {
+  running.push(describe);
+  (globalThis as Global)[LEAK_TRACKER_KEY] = hook;
+}
+
+function unpublish(describe: (id: number) => TrackedTensor | undefined): void {
+  const i = running.indexOf(describe);
+  if (i >= 0) running.splice(i, 1);
+  if (running.length === 0 && (globalThis as Global)[LEAK_TRACKER_KEY] === hook) {
+    delete (globalThis as Global)[LEAK_TRACKER_KEY];
+  }
 }
 
 const LIB = new URL("../", import.meta.url).href;
@@ -101,6 +131,12 @@ const warnedSites = new Set<string>();
  * and renders as one in Jupyter. A FinalizationRegistry notices tensors that
  * are garbage-collected without `dispose()`: tfjs still counts them, and on
  * webgpu their GPU buffers are never freed, so each such site is warned about.
+ *
+ * While a tracker runs, it also answers other tools through a global hook,
+ * `globalThis[Symbol.for("memkit.leakTracker")]` (`describe(tensorId)` gives a
+ * live tensor's site, shape, dtype and bytes; see lib/dispose/_leak_hook.ts):
+ * memkit's Jupyter kernel uses it to say where a cell's leaked tensors came
+ * from, without importing this module.
  *
  * @param options Stacks on, off or sampled; variables; a GC callback.
  * @returns The tracker: `report()`, `live`, `collected`, `stop()`, and `using`.
@@ -150,10 +186,12 @@ export function trackLeaks(options: TrackLeaksOptions = {}): LeakTracker {
 
   const siteOf = (e: Entry): [string, string] => {
     if (!e.error) return [rate === 0 ? "(stacks off)" : "(not sampled)", ""];
+    if (e.site) return e.site;
     const frames = userFrames(e.error);
-    return frames.length === 0
+    e.site = frames.length === 0
       ? ["(no user frame)", ""]
       : [frames[0], frames.slice(0, 4).join("\n")];
+    return e.site;
   };
 
   const registry = new FinalizationRegistry<[number, Entry]>(([id, entry]) => {
@@ -238,11 +276,20 @@ export function trackLeaks(options: TrackLeaksOptions = {}): LeakTracker {
     }
     return new LeakReport([...groups.values()], { ...collected });
   };
+  // Other tools (memkit's kernel agent) read live tensors through the global hook.
+  const describe = (id: number): TrackedTensor | undefined => {
+    const entry = live.get(id);
+    if (entry === undefined) return undefined;
+    const [site, stack] = siteOf(entry);
+    return { site, stack, shape: [...entry.shape], dtype: entry.dtype, bytes: entry.bytes };
+  };
+  publish(describe);
   const stop = () => {
     if (stopped) return;
     last = report();
     stopped = true;
     unlisten();
+    unpublish(describe);
   };
 
   return {

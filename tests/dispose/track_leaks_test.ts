@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/_tf.ts";
 import { scope, trackLeaks, useBackend } from "../../mod.ts";
+import type { LeakTrackerHook } from "../../lib/dispose/_leak_hook.ts";
 
 await useBackend({ backend: "cpu" });
 const mem = () => {
@@ -164,4 +165,30 @@ Deno.test("trackLeaks: a tensor garbage-collected without dispose is reported", 
   // The default handler warns once per site, not once per tensor.
   assert.equal(result.warned.length, 1);
   assert.match(result.warned[0], /garbage-collected without dispose\(\)/);
+});
+
+Deno.test("trackLeaks: publishes a global hook that describes live tensors by id", () => {
+  const before = mem();
+  const key = Symbol.for("memkit.leakTracker");
+  const g = globalThis as Record<symbol, unknown>;
+  assert.ok(!(key in g), "no hook before tracking");
+  const outer = trackLeaks();
+  const inner = trackLeaks({ stacks: false });
+  const hook = g[key] as LeakTrackerHook;
+  assert.equal(hook.version, 1);
+  const early = tf.zeros([3, 2], "int32");
+  inner.stop();
+  const late = tf.ones([4]);
+  // The newest running tracker answers; `inner` (stacks off) has stopped.
+  const e = hook.describe(early.id)!;
+  assert.deepEqual([e.shape, e.dtype, e.bytes], [[3, 2], "int32", 24]);
+  assert.match(e.site, /track_leaks_test\.ts:\d+:\d+/);
+  assert.equal(hook.describe(late.id)?.bytes, 16);
+  late.dispose();
+  assert.equal(hook.describe(late.id), undefined, "a disposed tensor is not live");
+  assert.equal(hook.describe(-1), undefined);
+  outer.stop();
+  assert.ok(!(key in g), "the hook goes when the last tracker stops");
+  early.dispose();
+  assert.deepEqual(mem(), before);
 });

@@ -181,6 +181,20 @@ def main():
             out["on"] = run(kc, 'await memkit.report("on")')
             out["timeline"] = run(kc, "await memkit.timeline()")
             out["timeline_data"] = run(kc, "const tl = await memkit.timeline(); [tl.data.marks.length, tl.data.t.length]")
+            # Later timelines no longer carry plotly.js: they must be small.
+            out["timeline_again"] = run(kc, "await memkit.timeline()")
+        elif scenario == "leaks":
+            # memkit's own leak tracker, started in the notebook, names the report's leak sites.
+            out["load"] = run(kc, 'import * as tf from "@tensorflow/tfjs"; import { trackLeaks, useBackend } from "memkit"; await useBackend({ backend: "cpu" }); tf.getBackend()', timeout=120)
+            out["untracked"] = run(kc, "const u = tf.ones([3]); u.size")
+            out["start"] = run(kc, "const leaks = trackLeaks(); leaks.live")
+            out["leak"] = run(kc, 'const a = tf.ones([64, 64]);\nconst b = tf.zeros([10], "int32");\ntf.tidy(() => tf.add(a, 1).dispose()); a.size + b.size')
+            out["define"] = run(kc, "function makeOnes(n) {\n  return tf.ones([n]);\n}\n0")
+            out["leak_fn"] = run(kc, "const c = makeOnes(5); const d = makeOnes(5); c.size")
+            out["clean"] = run(kc, "tf.tidy(() => tf.ones([100]).sum().dataSync()[0])")
+            out["report"] = run(kc, "leaks.report().tensors")
+            out["stop"] = run(kc, "leaks.stop(); globalThis[Symbol.for('memkit.leakTracker')] === undefined")
+            out["after_stop"] = run(kc, "const e = tf.ones([7]); e.size")
         elif scenario == "lifecycle":
             out["pid1"] = run(kc, "Deno.pid")
             run(kc, "globalThis.state = 1")
@@ -191,7 +205,7 @@ def main():
             out["after_death"] = run(kc, "1 + 2", timeout=60)
             out["engine_pid"] = run(kc, "Deno.pid")
             # The result is colored unless NO_COLOR is set: take the digits either way.
-            pid = int(re.search(r"\d+", next(m for m in out["engine_pid"]["iopub"] if m["type"] == "execute_result")["content"]["data"]["text/plain"]).group())
+            pid = int(re.search(r"\d+", re.sub(r"\x1b\[[0-9;]*m", "", next(m for m in out["engine_pid"]["iopub"] if m["type"] == "execute_result")["content"]["data"]["text/plain"])).group())
             km.shutdown_kernel(now=False)
             time.sleep(0.5)
             out["engine_gone"] = not os.path.exists(f"/proc/{pid}")

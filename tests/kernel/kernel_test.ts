@@ -32,7 +32,7 @@ interface Report {
   tensorBytesDelta: number | null;
   survivors: number;
   survivorBytes: number;
-  sites: { site: string; count: number; bytes: number }[];
+  sites: { site: string; count: number; bytes: number; shape?: number[]; dtype?: string }[];
 }
 type Out = Record<string, unknown> & { log: string; exception?: string };
 
@@ -78,6 +78,24 @@ function plain(m: Msg | undefined): string {
 function report(run: unknown): Report | undefined {
   const m = of(run, "display_data").find((d) => d.metadata.memkit);
   return m?.metadata.memkit as Report | undefined;
+}
+interface Figure {
+  data: { name: string; x: number[]; y: number[] }[];
+  layout: { shapes: { type: string }[]; annotations: { text: unknown }[] };
+}
+/** A timeline output from lib/plot: plotly JSON, a static SVG, the loader, and plotly.js at most once. */
+function assertTimeline(m: Msg | undefined, carrier: boolean): void {
+  const data = m?.content.data ?? {};
+  const fig = data["application/vnd.plotly.v1+json"] as Figure | undefined;
+  assert.ok(fig && fig.data.length > 0 && fig.data[0].x.length > 0, "a plotly figure with RSS");
+  const html = String(data["text/html"]);
+  assert.ok(html.includes("<svg"), "a static SVG for when plotly.js cannot load");
+  assert.ok(html.includes("__memkitPlotly"), "the loader");
+  assert.equal(
+    html.includes('class="memkit-plotly-gz"'),
+    carrier,
+    "plotly.js carried once per engine",
+  );
 }
 function assertOrder(run: unknown): void {
   // The report comes before the cell goes idle, and idle is the last message before stragglers.
@@ -193,14 +211,75 @@ Deno.test("kernel: per-cell memory report, switch and timeline", async () => {
   assert.equal(bad.content.ename, "TypeError");
   assert.match(String(bad.content.evalue), /mode must be "on", "off" or "quiet", got "loud"/);
   assert.ok(report(r.on), "report back on");
-  // The timeline: a plotly figure, one mark per cell.
+  // The timeline: a plotly figure through lib/plot, one band per cell.
   const tl = of(r.timeline, "execute_result")[0];
   assert.match(String(tl.content.data?.["text/plain"]), /memkit session timeline: \d+ cells/);
-  assert.ok(String(tl.content.data?.["text/html"]).includes("Plotly.newPlot"));
-  assert.ok(tl.content.data?.["application/vnd.plotly.v1+json"]);
+  assertTimeline(tl, true);
+  // Only the engine's first plot carries plotly.js; later timelines are small.
+  const again = of(r.timeline_again, "execute_result")[0];
+  const size = JSON.stringify(again.content.data).length;
+  assert.ok(size < 300_000, `the second timeline output is ${size} bytes`);
+  assertTimeline(again, false);
+  const fig = again.content.data?.["application/vnd.plotly.v1+json"] as Figure;
+  const names = fig.data.map((t) => t.name);
+  assert.deepEqual(
+    names,
+    ["engine RSS", "peak RSS in cell", "V8 heap used", "tfjs tensor bytes", "tensors"],
+  );
+  const rss = fig.data[0].y;
+  assert.ok(Math.max(...rss) > 300 * MiB, "the 300 MB cell's peak is on the RSS line");
+  const bands = fig.layout.shapes.filter((s) => s.type === "rect");
+  assert.ok(bands.length >= 17, `${bands.length} cell bands`);
+  assert.ok(fig.layout.annotations.some((a) => /^\[\d+\]$/.test(String(a.text))));
+  assert.ok(fig.layout.annotations.some((a) => /^peak RSS \d/.test(String(a.text))));
   const [marks, samples] = JSON.parse(plain(of(r.timeline_data, "execute_result")[0]));
   assert.ok(marks >= 17, `marks ${marks}`);
   assert.ok(samples >= 5, `samples ${samples}`);
+});
+
+Deno.test("kernel: leak warnings use trackLeaks() when the notebook runs it", async () => {
+  const r = await drive("leaks");
+  assert.match(plain(of(r.load, "execute_result")[0]), /cpu/);
+  const untracked = report(r.untracked)!;
+  assert.equal(untracked.survivors, 1);
+  assert.deepEqual(untracked.sites, [], "no tracker yet and sites off: no site");
+  // Two tensors survive the cell; tidy's temporaries do not. Sites, shapes and bytes come
+  // from the tracker, and a top-level cell frame says which cell it was.
+  const leak = report(r.leak)!;
+  assert.equal(leak.survivors, 2);
+  assert.equal(leak.survivorBytes, 64 * 64 * 4 + 40);
+  assert.equal(leak.sites.length, 2);
+  const [ones, zeros] = leak.sites;
+  assert.deepEqual([ones.count, ones.bytes, ones.shape, ones.dtype], [
+    1,
+    16384,
+    [64, 64],
+    "float32",
+  ]);
+  assert.deepEqual([zeros.count, zeros.bytes, zeros.shape, zeros.dtype], [1, 40, [10], "int32"]);
+  // Lines are those of the cell as Deno's kernel transpiles it, not always the typed ones.
+  assert.match(ones.site, new RegExp(`^cell \\[${leak.cell}\\]:\\d+:\\d+$`));
+  assert.match(zeros.site, new RegExp(`^cell \\[${leak.cell}\\]:\\d+:\\d+$`));
+  const text = plain(of(r.leak, "display_data").find((m) => m.metadata.memkit));
+  assert.match(text, /⚠ 2 tensors \(16\.0 KiB\) created in this cell still alive: /);
+  assert.match(text, /1× float32\[64,64\] 16\.0 KiB at cell \[\d+\]:1:\d+; 1× int32\[10\] 40 B at/);
+  // Tensors made in a function from an earlier cell: grouped under that function's frame.
+  const fn = report(r.leak_fn)!;
+  assert.equal(fn.survivors, 2);
+  assert.equal(fn.sites.length, 1);
+  assert.deepEqual([fn.sites[0].count, fn.sites[0].bytes, fn.sites[0].shape], [2, 40, [5]]);
+  assert.match(fn.sites[0].site, /^makeOnes \(cell:2:\d+\)$/);
+  assert.equal(report(r.clean)!.survivors, 0);
+  assert.equal(plain(of(r.report, "execute_result")[0]), "4", "the tracker's own report agrees");
+  // Stopped: the hook is gone, and the warning falls back to the agent (no sites).
+  assert.equal(plain(of(r.stop, "execute_result")[0]), "true");
+  const after = report(r.after_stop)!;
+  assert.equal(after.survivors, 1);
+  assert.deepEqual(after.sites, []);
+  assert.match(
+    plain(of(r.after_stop, "display_data").find((m) => m.metadata.memkit)),
+    /trackLeaks\(\) or memkit\.sites\(true\) records where/,
+  );
 });
 
 Deno.test("kernel: restart, engine death and shutdown", async () => {
@@ -229,5 +308,6 @@ Deno.test("kernel: a notebook executed by nbclient carries the reports", async (
   const grew = (rep.rssEnd - rep.rssStart) / MiB;
   assert.ok(grew > 60 && grew < 120, `RSS grew ${grew} MiB`);
   const tl = second.find((o) => o.output_type === "execute_result");
-  assert.ok(tl?.data["text/html"].includes("Plotly.newPlot"));
+  assert.ok(tl, "the timeline cell has its result");
+  assertTimeline({ type: "execute_result", content: { data: tl.data }, metadata: {} }, true);
 });
