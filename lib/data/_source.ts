@@ -145,6 +145,25 @@ export interface ByteStream {
 }
 
 /** Opens a path, URL or ReadableStream for sequential reading. */
+/** Yields a byte stream's chunks, checking the signal between reads; cancels the stream when stopped early. */
+async function* readAll(
+  stream: ReadableStream<Uint8Array>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    while (true) {
+      signal?.throwIfAborted();
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
 export async function openByteStream(
   src: string | URL | ReadableStream<Uint8Array>,
   what: string,
@@ -156,20 +175,7 @@ export async function openByteStream(
     return {
       name: "stream",
       size: undefined,
-      async *chunks() {
-        const reader = src.getReader();
-        try {
-          while (true) {
-            signal?.throwIfAborted();
-            const { done, value } = await reader.read();
-            if (done) return;
-            yield value;
-          }
-        } finally {
-          await reader.cancel().catch(() => {});
-          reader.releaseLock();
-        }
-      },
+      chunks: () => readAll(src, signal),
     };
   }
   const name = sourceName(src);
@@ -186,20 +192,7 @@ export async function openByteStream(
     return {
       name,
       size: length && !encoded ? Number(length) : undefined,
-      async *chunks() {
-        const reader = body.getReader();
-        try {
-          while (true) {
-            signal?.throwIfAborted();
-            const { done, value } = await reader.read();
-            if (done) return;
-            yield value;
-          }
-        } finally {
-          await reader.cancel().catch(() => {});
-          reader.releaseLock();
-        }
-      },
+      chunks: () => readAll(body, signal),
     };
   }
   let handle;
