@@ -3,6 +3,7 @@
  * @module
  */
 import type { AgentSample } from "./agent.ts";
+import { humanBytes } from "../lib/plot/human_bytes.ts";
 
 /** The numbers of one cell's report (also sent as the output's metadata `memkit`). */
 export interface CellReport {
@@ -34,13 +35,9 @@ export interface CellReport {
 
 const MiB = 1024 * 1024;
 
+// The same SI units as every other memkit display (1 MB = 10⁶ bytes).
 function bytes(n: number, signed = false): string {
-  const sign = signed ? (n > 0 ? "+" : n < 0 ? "−" : "±") : n < 0 ? "−" : "";
-  const a = Math.abs(n);
-  if (a >= 1024 * MiB) return `${sign}${(a / 1024 / MiB).toFixed(2)} GiB`;
-  if (a >= MiB) return `${sign}${(a / MiB).toFixed(1)} MiB`;
-  if (a >= 1024) return `${sign}${(a / 1024).toFixed(1)} KiB`;
-  return `${sign}${a} B`;
+  return humanBytes(n, { sign: signed });
 }
 
 function ms(n: number): string {

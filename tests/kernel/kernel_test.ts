@@ -261,8 +261,8 @@ Deno.test("kernel: leak warnings use trackLeaks() when the notebook runs it", as
   assert.match(ones.site, new RegExp(`^cell \\[${leak.cell}\\]:\\d+:\\d+$`));
   assert.match(zeros.site, new RegExp(`^cell \\[${leak.cell}\\]:\\d+:\\d+$`));
   const text = plain(of(r.leak, "display_data").find((m) => m.metadata.memkit));
-  assert.match(text, /⚠ 2 tensors \(16\.0 KiB\) created in this cell still alive: /);
-  assert.match(text, /1× float32\[64,64\] 16\.0 KiB at cell \[\d+\]:1:\d+; 1× int32\[10\] 40 B at/);
+  assert.match(text, /⚠ 2 tensors \(16\.42 kB\) created in this cell still alive: /);
+  assert.match(text, /1× float32\[64,64\] 16\.38 kB at cell \[\d+\]:1:\d+; 1× int32\[10\] 40 B at/);
   // Tensors made in a function from an earlier cell: grouped under that function's frame.
   const fn = report(r.leak_fn)!;
   assert.equal(fn.survivors, 2);
