@@ -13,6 +13,7 @@ export const DEBIAN_PACKAGES = [
   "jupyter-nbconvert",
   "jupyter-notebook",
   "python3-pandas",
+  "python3-zmq",
   "chromium",
 ];
 
@@ -45,9 +46,7 @@ async function missingPackages(): Promise<string[]> {
 export async function ensureSystemDeps(): Promise<void> {
   const missing = await missingPackages();
   if (missing.length === 0) return;
-  const command = `apt-get update && apt-get install -y --no-install-recommends ${
-    missing.join(" ")
-  }`;
+  const command = `apt-get update && apt-get install -y ${missing.join(" ")}`;
   const isRoot = Deno.uid() === 0;
   if (!isRoot) {
     console.error(`memkit tests need Debian packages that are missing: ${missing.join(", ")}`);
@@ -56,7 +55,7 @@ export async function ensureSystemDeps(): Promise<void> {
   }
   console.error(`Installing ${missing.join(", ")} with apt-get …`);
   const env = { DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update"], ["install", "-y", "--no-install-recommends", ...missing]]) {
+  for (const args of [["update"], ["install", "-y", ...missing]]) {
     const child = new Deno.Command("apt-get", { args, env, stdout: "inherit", stderr: "inherit" })
       .spawn();
     const status = await child.status;
