@@ -42,6 +42,16 @@ def run(kc, code, timeout=60):
             stream += c["text"]
         elif t == "status" and c["execution_state"] == "idle":
             break
+    # Deno's kernel sometimes publishes execute_result just after idle
+    # (tests/kernel/driver.py sees it too): wait a moment for it.
+    end = time.time() + 1.0
+    while result is None and time.time() < end:
+        try:
+            m = kc.get_iopub_msg(timeout=0.05)
+        except Exception:
+            continue
+        if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "execute_result":
+            result = m["content"]["data"].get("text/plain")
     reply = kc.get_shell_msg(timeout=timeout)
     while reply["parent_header"].get("msg_id") != msg_id:
         reply = kc.get_shell_msg(timeout=timeout)
