@@ -74,9 +74,9 @@ def interrupt(km, kc, code, after):
     time.sleep(after)
     t0 = time.time()
     km.interrupt_kernel()
-    reply = kc.get_shell_msg(timeout=30)
+    reply = kc.get_shell_msg(timeout=15)
     while reply["parent_header"].get("msg_id") != msg_id:
-        reply = kc.get_shell_msg(timeout=30)
+        reply = kc.get_shell_msg(timeout=15)
     c = reply["content"]
     return {"status": c["status"], "ename": c.get("ename"), "evalue": c.get("evalue"), "seconds": time.time() - t0}
 
@@ -87,6 +87,7 @@ CHECK = """JSON.stringify({
   passes: openPassCount(),
   tensors: tf.memory().numTensors,
   pulled: globalThis.pulled,
+  during: globalThis.during,
 })"""
 
 
@@ -101,19 +102,23 @@ def main():
                                'import { liveCsvWorkers } from "./lib/data/_csv_parallel.ts"; '
                                'import { openPassCount } from "./lib/data/dataset.ts"; '
                                'await memkit.useBackend({ backend: "cpu" }); globalThis.pulled = 0; '
+                               'globalThis.during = { workers: 0, bytes: 0, tensors: 0 }; '
+                               'function note() { const d = globalThis.during; d.workers = Math.max(d.workers, liveCsvWorkers()); '
+                               'd.bytes = Math.max(d.bytes, Object.entries(memkit.probeBytes()).filter(([k]) => k.startsWith("data ")).reduce((a, [, v]) => a + v, 0)); '
+                               'd.tensors = Math.max(d.tensors, tf.memory().numTensors); } '
                                'const baseline = tf.memory().numTensors; baseline', timeout=120)
         out["parquet"] = interrupt(km, kc, (
             'const flights = memkit.parquet("node_modules/vega-datasets/data/flights-3m.parquet", '
             '{ columns: ["delay", "distance"], batchRows: 50_000 }).repeat().prefetch(4)'
             '.toTensors({ x: ["distance"], y: "delay" });\n'
-            'for await (const { xs } of flights) { globalThis.pulled++; await new Promise((r) => setTimeout(r, 20)); }'
+            'for await (const { xs } of flights) { globalThis.pulled++; note(); await new Promise((r) => setTimeout(r, 20)); }'
         ), 2.0)
         out["parquet_check"] = run(kc, CHECK)
         out["settled"] = run(kc, 'await new Promise((r) => setTimeout(r, 500)); ' + CHECK)
         out["csv"] = interrupt(km, kc, (
             f'const numbers = memkit.csv({json.dumps(csv_path)}, {{ workers: 2, batchRows: 4096, types: "float64" }}).repeat().prefetch(4);\n'
-            'globalThis.pulled = 0;\n'
-            'for await (const b of numbers) { globalThis.pulled++; await new Promise((r) => setTimeout(r, 5)); }'
+            'globalThis.pulled = 0; globalThis.during = { workers: 0, bytes: 0, tensors: 0 };\n'
+            'for await (const b of numbers) { globalThis.pulled++; note(); await new Promise((r) => setTimeout(r, 5)); }'
         ), 1.5)
         out["csv_check"] = run(kc, CHECK)
         out["csv_settled"] = run(kc, 'await new Promise((r) => setTimeout(r, 500)); ' + CHECK)

@@ -29,6 +29,8 @@ interface Held {
   passes: number;
   tensors: number;
   pulled: number;
+  /** The most seen while the loop ran (before the interrupt). */
+  during: { workers: number; bytes: number; tensors: number };
 }
 
 const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g");
@@ -84,7 +86,12 @@ async function drive(kernel: string): Promise<Record<string, unknown>> {
   return r;
 }
 
-function assertStopped(r: Record<string, unknown>, key: string, checks: string[]): void {
+function assertStopped(
+  r: Record<string, unknown>,
+  key: string,
+  checks: string[],
+  during: { workers: number; tensors: boolean },
+): void {
   const cell = r[key] as Interrupted;
   assert.equal(cell.status, "error", `${key}: the interrupted cell ends with an error`);
   assert.equal(cell.ename, "AbortError");
@@ -93,6 +100,10 @@ function assertStopped(r: Record<string, unknown>, key: string, checks: string[]
   for (const check of checks) {
     const h = held(r[check]);
     assert.ok(h.pulled > 0, `${check}: the loop ran before the interrupt`);
+    // What the interrupt had to release was there while the loop ran.
+    assert.equal(h.during.workers, during.workers, `${check}: CSV workers while running`);
+    assert.ok(h.during.bytes > 0, `${check}: prefetch held nothing while running`);
+    assert.equal(h.during.tensors > 0, during.tensors, `${check}: tensors while running`);
     assert.deepEqual(h.probes, {}, `${check}: dataset stages still hold bytes`);
     assert.equal(h.workers, 0, `${check}: CSV workers still alive`);
     assert.equal(h.passes, 0, `${check}: passes still open`);
@@ -104,8 +115,8 @@ for (const kernel of ["deno", "memkit"]) {
   Deno.test(`data: a kernel interrupt stops prefetch, workers and tensors in the ${kernel} kernel`, async () => {
     const r = await drive(kernel);
     assert.equal((r.setup as Cell).status, "ok", (r.setup as Cell).error ?? "");
-    assertStopped(r, "parquet", ["parquet_check", "settled"]);
-    assertStopped(r, "csv", ["csv_check", "csv_settled"]);
+    assertStopped(r, "parquet", ["parquet_check", "settled"], { workers: 0, tensors: true });
+    assertStopped(r, "csv", ["csv_check", "csv_settled"], { workers: 2, tensors: false });
     assert.equal(String((r.alive as Cell).result).replace(ANSI, ""), "42");
   });
 }
