@@ -44,13 +44,37 @@ function held(cell: unknown): Held {
 
 let dataDir = "";
 let csvPath = "";
+globalThis.addEventListener("unload", () => {
+  for (const p of [dataDir, csvPath.replace(/\/numbers\.csv$/, "")]) {
+    if (p) Deno.removeSync(p, { recursive: true });
+  }
+});
+async function writeCsv(): Promise<void> {
+  if (csvPath) return;
+  // ~4.5 MB of numbers: 60,000 rows of 4 float columns.
+  const dir = await Deno.makeTempDir({ prefix: "memkit-interrupt-csv-" });
+  csvPath = `${dir}/numbers.csv`;
+  const lines = ["a,b,c,d"];
+  for (let i = 0; i < 60_000; i++) {
+    lines.push(`${i * 0.25},${(i % 97) / 7},${Math.sqrt(i)},${-i / 3}`);
+  }
+  await Deno.writeTextFile(csvPath, lines.join("\n") + "\n");
+}
+
 async function setup(): Promise<void> {
+  await writeCsv();
   if (dataDir) return;
   // A private Jupyter data folder: the user's memkit kernelspec may point at
   // another checkout, and this test must run this one's.
   dataDir = await Deno.makeTempDir({ prefix: "memkit-interrupt-" });
+  const before = Deno.env.get("JUPYTER_DATA_DIR");
   Deno.env.set("JUPYTER_DATA_DIR", dataDir);
-  await ensureKernels();
+  try {
+    await ensureKernels();
+  } finally {
+    if (before === undefined) Deno.env.delete("JUPYTER_DATA_DIR");
+    else Deno.env.set("JUPYTER_DATA_DIR", before);
+  }
   // `deno jupyter --install` writes the user's folder whatever JUPYTER_DATA_DIR
   // says; give this folder the same spec (interrupt_mode: signal, the default).
   await Deno.mkdir(`${dataDir}/kernels/deno`, { recursive: true });
@@ -62,13 +86,6 @@ async function setup(): Promise<void> {
       language: "typescript",
     }),
   );
-  // ~4.5 MB of numbers: 60,000 rows of 4 float columns.
-  csvPath = `${dataDir}/numbers.csv`;
-  const lines = ["a,b,c,d"];
-  for (let i = 0; i < 60_000; i++) {
-    lines.push(`${i * 0.25},${(i % 97) / 7},${Math.sqrt(i)},${-i / 3}`);
-  }
-  await Deno.writeTextFile(csvPath, lines.join("\n") + "\n");
 }
 
 async function drive(kernel: string): Promise<Record<string, unknown>> {
@@ -110,6 +127,39 @@ function assertStopped(
     assert.equal(h.tensors, 0, `${check}: tensors left from toTensors`);
   }
 }
+
+Deno.test("data: SIGINT (Ctrl-C) aborts an open pass and frees workers and prefetch", async () => {
+  await writeCsv();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", `${root}tests/data/_sigint_child.ts`, csvPath],
+    cwd: root,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).values();
+  let text = "";
+  while (!text.includes("running\n")) {
+    const { value, done } = await lines.next();
+    assert.ok(!done, `the child ended before running: ${text}`);
+    text += value;
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  child.kill("SIGINT");
+  for await (const chunk of lines) text += chunk;
+  const status = await child.status;
+  assert.equal(status.code, 0, text);
+  const r = JSON.parse(text.slice(text.indexOf("{")));
+  assert.equal(r.name, "AbortError");
+  assert.equal(
+    r.message,
+    "Interrupted: SIGINT (a kernel interrupt or Ctrl-C) stopped the dataset pass",
+  );
+  assert.ok(r.pulled > 0);
+  assert.equal(r.workersWhileRunning, 2);
+  assert.equal(r.workers, 0);
+  assert.equal(r.passes, 0);
+  assert.deepEqual(r.probes, {});
+});
 
 for (const kernel of ["deno", "memkit"]) {
   Deno.test(`data: a kernel interrupt stops prefetch, workers and tensors in the ${kernel} kernel`, async () => {
