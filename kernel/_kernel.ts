@@ -252,11 +252,44 @@ export class Kernel {
     this.#ready.catch((e) => log(`engine failed to restart: ${e.message}`));
   }
 
-  #interruptEngine(): void {
+  /**
+   * Interrupts the running cell. SIGINT first: the agent keeps it from
+   * killing Deno's kernel, and memkit's datasets (or any SIGINT listener in
+   * the notebook) end an awaiting cell cleanly, running its `finally` blocks.
+   * Only a cell still running 500 ms later gets Deno's interrupt_request,
+   * which terminates execution: it stops a synchronous loop, but runs no
+   * `finally` and leaves an awaiting cell pending for good.
+   */
+  async #interruptEngine(request: Frames | null = null): Promise<void> {
     const engine = this.#engine;
     if (!engine) return;
-    const m = build("interrupt_request", {}, { session: this.session });
-    engine.controlOut.send(engine.signer.join(m));
+    const cur = this.#current;
+    if (cur && this.#agent) {
+      try {
+        Deno.kill(engine.pid, "SIGINT");
+      } catch {
+        // no signals on this platform: interrupt_request only
+      }
+      const t0 = Date.now();
+      while (this.#current === cur && Date.now() - t0 < 500) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    if (cur && this.#current !== cur) {
+      // The cell ended on SIGINT: answer the frontend here.
+      const route = request ? this.#routes.get(header(request.header).msg_id) : undefined;
+      if (request && route) {
+        this.#routes.delete(header(request.header).msg_id);
+        const reply = build("interrupt_reply", { status: "ok" }, {
+          parent: request.header,
+          session: this.session,
+        });
+        this.#controlOut.send(this.signer.join(reply, route.ids));
+      }
+      return;
+    }
+    const m = request ?? build("interrupt_request", {}, { session: this.session });
+    engine.controlOut.send(engine.signer.join(m, []));
     this.#poller.wake();
   }
 
@@ -314,6 +347,10 @@ export class Kernel {
         idle: false,
       });
       this.#pump();
+      return;
+    }
+    if (channel === "control" && h.msg_type === "interrupt_request") {
+      this.#interruptEngine(m);
       return;
     }
     if (channel === "control" && h.msg_type === "shutdown_request") {

@@ -314,6 +314,13 @@ export async function startAgent(options: AgentOptions): Promise<void> {
   withSites = options.sites ?? false;
   mode = options.mode ?? "on";
   watchForTf();
+  try {
+    // Deno's kernel dies on SIGINT; the kernel sends SIGINT to interrupt an
+    // awaiting cell (memkit's datasets listen for it), so it must not kill us.
+    Deno.addSignalListener("SIGINT", () => {});
+  } catch {
+    // no signals on this platform
+  }
   conn = await Deno.connect({ hostname: "127.0.0.1", port: options.port });
   conn.setNoDelay(true);
   await send({ token: options.token, pid: Deno.pid });

@@ -15,6 +15,13 @@ import type { WorkerResult, WorkerSetup } from "./_csv_worker.ts";
 const QUOTE = 34;
 const LF = 10;
 
+let liveWorkers = 0;
+
+/** Workers started by {@linkcode parallel} and not yet terminated, in this process (for tests). */
+export function liveCsvWorkers(): number {
+  return liveWorkers;
+}
+
 /** A malformed row found by a worker, with its absolute line. */
 export class RowProblem {
   /** @param line Absolute line. @param reason What is wrong. */
@@ -88,6 +95,7 @@ export async function* parallel(
     };
     w.postMessage(options.setup);
     pool.push(w);
+    liveWorkers++;
   }
   let sent = 0;
   let emitted = 0;
@@ -179,6 +187,7 @@ export async function* parallel(
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
     for (const w of pool) w.terminate();
+    liveWorkers -= pool.length;
     options.hold(0);
   }
 }
