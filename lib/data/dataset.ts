@@ -1,4 +1,5 @@
 import { RecordBatch, type StructRowProxy, type TypeMap } from "apache-arrow";
+import { trackPass } from "./_interrupts.ts";
 import { registerProbe } from "../memory/probes.ts";
 import { downcastStream, type DowncastStreamOptions } from "../dtype/downcast_stream.ts";
 import type { MemoryReport } from "../dtype/memory_report.ts";
@@ -85,39 +86,6 @@ export type BatchOf<T> = T extends RecordBatch ? T : T[];
 function combine(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
   const present = signals.filter((s) => s !== undefined);
   return present.length > 1 ? AbortSignal.any(present) : present[0];
-}
-
-// Every open pass, so that SIGINT can stop them all. Deno's Jupyter kernel
-// (interrupt_mode "signal", the default) dies on SIGINT, and a terminated
-// execution never runs `finally`, so workers, prefetch pumps and their
-// buffers would outlive the cell. While a pass is open, SIGINT aborts every
-// open pass instead: the `for await` throws, each stage's `finally` releases
-// what it holds, and the kernel (or a script's Ctrl-C) sees an AbortError.
-const openPasses = new Set<AbortController>();
-let listening = false;
-
-function interruptAll(): void {
-  const reason = new DOMException(
-    "Interrupted: SIGINT (a kernel interrupt or Ctrl-C) stopped the dataset pass",
-    "AbortError",
-  );
-  for (const c of [...openPasses]) c.abort(reason);
-}
-
-function watchInterrupts(on: boolean): void {
-  if (on === listening) return;
-  try {
-    if (on) Deno.addSignalListener("SIGINT", interruptAll);
-    else Deno.removeSignalListener("SIGINT", interruptAll);
-    listening = on;
-  } catch {
-    // No signals here (a worker, or a platform without SIGINT): AbortSignal and break still work.
-  }
-}
-
-/** Passes open now, in this process (for tests). */
-export function openPassCount(): number {
-  return openPasses.size;
 }
 
 function rowsOf(x: unknown): number {
@@ -220,8 +188,7 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
     signal?.throwIfAborted();
     let held = 0;
     const off = registerProbe(`data ${this.name}`, () => held);
-    openPasses.add(interrupt);
-    watchInterrupts(true);
+    const untrack = trackPass(interrupt);
     try {
       const context: StageContext = {
         signal,
@@ -236,8 +203,7 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
     } finally {
       held = 0;
       off();
-      openPasses.delete(interrupt);
-      if (openPasses.size === 0) watchInterrupts(false);
+      untrack();
     }
   }
 

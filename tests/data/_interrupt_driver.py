@@ -100,7 +100,7 @@ def main():
         kc.wait_for_ready(timeout=60)
         out["setup"] = run(kc, 'import * as memkit from "memkit"; import { tf } from "./lib/_tf.ts"; '
                                'import { liveCsvWorkers } from "./lib/data/_csv_parallel.ts"; '
-                               'import { openPassCount } from "./lib/data/dataset.ts"; '
+                               'import { openPassCount } from "./lib/data/_interrupts.ts"; '
                                'await memkit.useBackend({ backend: "cpu" }); globalThis.pulled = 0; '
                                'globalThis.during = { workers: 0, bytes: 0, tensors: 0 }; '
                                'function note() { const d = globalThis.during; d.workers = Math.max(d.workers, liveCsvWorkers()); '

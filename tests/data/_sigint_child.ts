@@ -4,7 +4,7 @@
  */
 import { csv, probeBytes } from "memkit";
 import { liveCsvWorkers } from "../../lib/data/_csv_parallel.ts";
-import { openPassCount } from "../../lib/data/dataset.ts";
+import { openPassCount } from "../../lib/data/_interrupts.ts";
 
 const ds = csv(Deno.args[0], { workers: 2, batchRows: 4096, types: "float64" }).repeat().prefetch(
   4,
