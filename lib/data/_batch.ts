@@ -97,6 +97,26 @@ export function countNulls(bitmap: Uint8Array | undefined, length: number): numb
   return length - valid;
 }
 
+/**
+ * A Bool column of `length` rows whose row `i` is true when `isSet(i)`, packed
+ * into Arrow's bit layout (64-bit padded), with an optional validity bitmap.
+ */
+export function boolData(
+  length: number,
+  isSet: (i: number) => unknown,
+  bitmap?: Uint8Array,
+): AnyData {
+  const bits = new Uint8Array(((length + 63) & ~63) >> 3);
+  for (let i = 0; i < length; i++) if (isSet(i)) bits[i >> 3] |= 1 << (i & 7);
+  return makeData({
+    type: new Bool(),
+    length,
+    data: bits,
+    nullBitmap: bitmap,
+    nullCount: countNulls(bitmap, length),
+  }) as unknown as AnyData;
+}
+
 /** A fixed-width column from a typed array and an optional validity bitmap (zero-copy). */
 export function fixedData(type: DataType, values: Values, bitmap?: Uint8Array): AnyData {
   const length = values.length;
@@ -266,18 +286,10 @@ function gatherColumn(
     return fixedData(type, out, bitmap);
   }
   if (type.typeId === Type.Bool) {
-    const out = new Uint8Array(((length + 63) & ~63) >> 3);
-    for (let k = 0; k < length; k++) {
+    return boolData(length, (k) => {
       const s = sources[which[k]];
-      if (bit(s.values as Uint8Array, s.offset + rows[k])) out[k >> 3] |= 1 << (k & 7);
-    }
-    return makeData({
-      type: new Bool(),
-      length,
-      data: out,
-      nullBitmap: bitmap,
-      nullCount: countNulls(bitmap, length),
-    }) as unknown as AnyData;
+      return bit(s.values as Uint8Array, s.offset + rows[k]);
+    }, bitmap);
   }
   if (type.typeId === Type.Dictionary) {
     const dicts = sources.map((s) => s.dictionary!);

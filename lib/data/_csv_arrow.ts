@@ -4,25 +4,17 @@
  * @module
  */
 import {
-  Bool,
   type Data,
   type DataType,
   Float32,
   Float64,
   Int32,
   Int64,
-  makeData,
   type RecordBatch,
   Utf8,
   vectorFromArray,
 } from "apache-arrow";
-import {
-  countNulls,
-  fixedData,
-  type GrowingDictionary,
-  makeBatch,
-  packValidity,
-} from "./_batch.ts";
+import { boolData, fixedData, type GrowingDictionary, makeBatch, packValidity } from "./_batch.ts";
 import { KIND, type RawBatch, type RawColumn } from "./_csv_core.ts";
 
 function column(c: RawColumn, n: number): Data<DataType> {
@@ -40,15 +32,7 @@ function column(c: RawColumn, n: number): Data<DataType> {
       return (c.dict as GrowingDictionary).data(c.values as Int32Array, bitmap);
     case KIND.bool: {
       const bytes = c.values as Uint8Array;
-      const bits = new Uint8Array(((n + 63) & ~63) >> 3);
-      for (let i = 0; i < n; i++) if (bytes[i]) bits[i >> 3] |= 1 << (i & 7);
-      return makeData({
-        type: new Bool(),
-        length: n,
-        data: bits,
-        nullBitmap: bitmap,
-        nullCount: countNulls(bitmap, n),
-      }) as unknown as Data<DataType>;
+      return boolData(n, (i) => bytes[i], bitmap);
     }
     default:
       return vectorFromArray(c.strings!, new Utf8()).data[0] as Data<DataType>;

@@ -1,13 +1,5 @@
-import {
-  Bool,
-  type Data,
-  type DataType,
-  Float64,
-  makeData,
-  type RecordBatch,
-  vectorFromArray,
-} from "apache-arrow";
-import { countNulls, fixedData, GrowingDictionary, makeBatch, packValidity } from "./_batch.ts";
+import { type Data, type DataType, Float64, type RecordBatch, vectorFromArray } from "apache-arrow";
+import { boolData, fixedData, GrowingDictionary, makeBatch, packValidity } from "./_batch.ts";
 import { Dataset, type StageOptions } from "./dataset.ts";
 import { openByteStream, sourceName } from "./_source.ts";
 import { trackProgress } from "./_progress.ts";
@@ -127,19 +119,13 @@ export function jsonl(
           return fixedData(new Float64(), out, packValidity(valid, n));
         }
         if (kind === "bool") {
-          const bits = new Uint8Array(((n + 63) & ~63) >> 3);
+          // check() must see every row (it records validity) before the bitmap is packed.
+          const set = new Uint8Array(n);
           for (let i = 0; i < n; i++) {
             const v = rows[i][c];
-            if (check(i, v) && v) bits[i >> 3] |= 1 << (i & 7);
+            if (check(i, v) && v) set[i] = 1;
           }
-          const bitmap = packValidity(valid, n);
-          return makeData({
-            type: new Bool(),
-            length: n,
-            data: bits,
-            nullBitmap: bitmap,
-            nullCount: countNulls(bitmap, n),
-          }) as unknown as Data<DataType>;
+          return boolData(n, (i) => set[i], packValidity(valid, n));
         }
         if (kind === "string") {
           const codes = new Int32Array(n);
