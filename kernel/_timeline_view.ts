@@ -14,6 +14,7 @@ import type { PlotlyFigure, PlotlyTrace } from "../lib/plot/_figure_types.ts";
 import { plotlyBundle } from "../lib/plot/plotly_bundle.ts";
 import { lttb } from "../lib/plot/lttb.ts";
 import { humanBytes } from "../lib/plot/human_bytes.ts";
+import { BYTES_HOVER, SERIES_COLORS } from "../lib/plot/_style.ts";
 
 /** One executed cell on the timeline. */
 export interface CellMark {
@@ -49,14 +50,14 @@ const MAX_POINTS = 2000;
 /** Bands drawn and cells labelled at most: beyond that they would only be ink. */
 const MAX_BANDS = 200;
 const MAX_LABELS = 40;
-const BYTES_HOVER = "%{y:.4~s}B (%{y:,.0f} bytes)";
-// lib/memory/_figure.ts's colours, so both timelines read the same.
+// The library timeline's colours, so both timelines read the same; per-cell peaks take
+// the external-memory orange, which this plot does not otherwise use.
 const COLORS = {
-  rss: "#222222",
-  heap: "#1f77b4",
-  tf: "#d62728",
-  tensors: "#7f7f7f",
-  peak: "#ff7f0e",
+  rss: SERIES_COLORS.rss,
+  heap: SERIES_COLORS.heapUsed,
+  tf: SERIES_COLORS.tf,
+  tensors: SERIES_COLORS.tensors,
+  peak: SERIES_COLORS.external,
 };
 
 /** The session timeline as a plotly figure (exported for tests). */

@@ -1,4 +1,5 @@
 /** Turns a timeline's stored samples into a plotly figure. */
+import { BYTES_HOVER, SERIES_COLORS } from "../plot/_style.ts";
 import { humanBytes } from "../plot/human_bytes.ts";
 import { lttb } from "../plot/lttb.ts";
 import type { PlotlyFigure, PlotlyTrace } from "../plot/_figure_types.ts";
@@ -37,19 +38,6 @@ export interface FigureInput {
   title: string;
 }
 
-const BYTES_HOVER = "%{y:.4~s}B (%{y:,.0f} bytes)";
-const COLORS = {
-  heapUsed: "#1f77b4",
-  heapFree: "#aec7e8",
-  external: "#ff7f0e",
-  rest: "#c7c7c7",
-  rss: "#222222",
-  tf: "#d62728",
-  wasm: "#9467bd",
-  tensors: "#7f7f7f",
-  gpuInUse: "#2ca02c",
-  gpuPooled: "#98df8a",
-};
 const PROBE_COLORS = ["#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79"];
 const MAX_LABELLED_MARKS = 40;
 const MAX_MARK_LINES = 200;
@@ -108,20 +96,26 @@ export function timelineFigure(input: FigureInput, maxPoints: number): PlotlyFig
     hovertemplate: BYTES_HOVER,
   });
   const data: PlotlyTrace[] = [
-    host("V8 heap used", heapUsed, COLORS.heapUsed),
-    host("V8 heap free", heapTotal.map((v, i) => Math.max(0, v - heapUsed[i])), COLORS.heapFree),
-    host("external (ArrayBuffers, wasm)", external, COLORS.external),
+    host("V8 heap used", heapUsed, SERIES_COLORS.heapUsed),
+    host(
+      "V8 heap free",
+      heapTotal.map((v, i) => Math.max(0, v - heapUsed[i])),
+      SERIES_COLORS.heapFree,
+    ),
+    host("external (ArrayBuffers, wasm)", external, SERIES_COLORS.external),
     host(
       "rest of RSS",
       rss.map((v, i) => Math.max(0, v - heapTotal[i] - external[i])),
-      COLORS.rest,
+      SERIES_COLORS.rest,
     ),
-    line("RSS", rss, COLORS.rss),
+    line("RSS", rss, SERIES_COLORS.rss),
   ];
   if (any(col("tfBytes"))) {
-    data.push(line("tfjs tensor bytes", pick(col("tfBytes")), COLORS.tf, "dash"));
+    data.push(line("tfjs tensor bytes", pick(col("tfBytes")), SERIES_COLORS.tf, "dash"));
   }
-  if (any(col("wasmHeap"))) data.push(line("wasm heap", pick(col("wasmHeap")), COLORS.wasm, "dot"));
+  if (any(col("wasmHeap"))) {
+    data.push(line("wasm heap", pick(col("wasmHeap")), SERIES_COLORS.wasm, "dot"));
+  }
   const probes = [...store.probes.entries()]
     .map(([name, c]) => ({ name, c, max: c.max[argmax(c.max, n)] ?? 0 }))
     .filter((p) => p.max > 0)
@@ -138,15 +132,15 @@ export function timelineFigure(input: FigureInput, maxPoints: number): PlotlyFig
     x: xs,
     y: pick(col("tfTensors")),
     yaxis: "y2",
-    line: { color: COLORS.tensors, width: 1, shape: "hv" },
+    line: { color: SERIES_COLORS.tensors, width: 1, shape: "hv" },
     hovertemplate: "%{y:,} tensors",
   });
   const gpu = any(col("gpuInUse")) || any(col("gpuPooled"));
   if (gpu) {
     for (
       const [name, s, color] of [
-        ["GPU in use", "gpuInUse", COLORS.gpuInUse],
-        ["GPU pooled", "gpuPooled", COLORS.gpuPooled],
+        ["GPU in use", "gpuInUse", SERIES_COLORS.gpuInUse],
+        ["GPU pooled", "gpuPooled", SERIES_COLORS.gpuPooled],
       ] as const
     ) {
       data.push({
