@@ -6,9 +6,11 @@
  * @module
  */
 
+import { CATEGORIES, type Category } from "./_categories.ts";
+
 const INITIAL = 256;
 
-/** The fixed series every sample has. */
+/** The fixed series every sample has: the counters, then one per breakdown category. */
 export const SERIES: readonly SeriesName[] = [
   "rss",
   "heapUsed",
@@ -20,9 +22,13 @@ export const SERIES: readonly SeriesName[] = [
   "gpuPooled",
   "wasmHeap",
   "probes",
+  ...CATEGORIES.map((c) => `rss.${c}` as const),
 ];
 
-/** One of the fixed series: bytes, except tfTensors (a count). */
+/**
+ * One of the fixed series: bytes, except tfTensors (a count). `rss.<category>`
+ * are the parts of RSS that `memoryBreakdown()` names; they add up to `rss`.
+ */
 export type SeriesName =
   | "rss"
   | "heapUsed"
@@ -33,7 +39,8 @@ export type SeriesName =
   | "gpuInUse"
   | "gpuPooled"
   | "wasmHeap"
-  | "probes";
+  | "probes"
+  | `rss.${Category}`;
 
 /** One raw sample: fixed series plus bytes per probe. */
 export interface RawSample {

@@ -1,6 +1,7 @@
 /** The ledger and the plain-text summary of a timeline. */
 import { humanBytes } from "../plot/human_bytes.ts";
-import type { Peak, TimelineMark } from "./_figure.ts";
+import type { Peak, TimelineMark } from "./_data.ts";
+import { CATEGORIES, CATEGORY_LABELS } from "./_categories.ts";
 import { SERIES, type SeriesName } from "./_store.ts";
 
 /** One interval between two marks (or the start, or now): what grew and what shrank. */
@@ -37,6 +38,10 @@ export const LABELS: Record<SeriesName, string> = {
   gpuPooled: "GPU pooled",
   wasmHeap: "wasm heap",
   probes: "probes",
+  ...Object.fromEntries(CATEGORIES.map((c) => [`rss.${c}`, CATEGORY_LABELS[c]])) as Record<
+    `rss.${(typeof CATEGORIES)[number]}`,
+    string
+  >,
 };
 
 // Changes smaller than this are noise (allocator and GC jitter), not news.

@@ -9,11 +9,15 @@ import type { PlotlyFigure } from "../plot/_figure_types.ts";
 import { BudgetExceededError } from "./budget_exceeded_error.ts";
 import { probeBytes } from "./probes.ts";
 import { hostLimit } from "./_host_limit.ts";
-import { type Peak, timelineFigure, type TimelineMark } from "./_figure.ts";
+import { timelineFigure } from "./_figure.ts";
+import type { Peak, TimelineData, TimelineMark } from "./_data.ts";
+import { readBreakdown } from "./_breakdown.ts";
+import { hostGpuBytes } from "./memory_breakdown.ts";
+import { CATEGORIES } from "./_categories.ts";
 import { type RawSample, SampleStore, SERIES, type SeriesName } from "./_store.ts";
 import { type LedgerEntry, ledgerOf, summaryText } from "./_summary.ts";
 
-export type { Peak, TimelineMark } from "./_figure.ts";
+export type { Peak, TimelineData, TimelineMark } from "./_data.ts";
 export type { SeriesName } from "./_store.ts";
 export type { LedgerEntry } from "./_summary.ts";
 
@@ -53,36 +57,6 @@ export interface FigureOptions {
   maxPoints?: number;
 }
 
-/** The saved form of a timeline (`saveJSON`, `toJSON`, `loadTimeline`). Times are ms since start. */
-export interface TimelineData {
-  /** Always "memkit-timeline". */
-  format: "memkit-timeline";
-  /** The format version, 1. */
-  version: 1;
-  /** Milliseconds between samples. */
-  everyMs: number;
-  /** When sampling started (ISO 8601). */
-  startedAt: string;
-  /** Raw samples per stored slot (after thinning). */
-  stride: number;
-  /** Raw samples taken in all. */
-  total: number;
-  /** The bound on stored slots. */
-  maxSamples: number;
-  /** Each slot's start, in ms since the start. */
-  t: number[];
-  /** Per series, each slot's maximum and minimum. */
-  series: Record<SeriesName, { max: number[]; min: number[] }>;
-  /** Per probe, each slot's maximum and minimum (null before the probe existed). */
-  probes: Record<string, { max: (number | null)[]; min: (number | null)[] }>;
-  /** The marks, in order. */
-  marks: TimelineMark[];
-  /** Each series' peak. */
-  peaks: Record<SeriesName, Peak>;
-  /** The first reading, which opens the ledger (absent in hand-made data). */
-  start?: Record<SeriesName, number>;
-}
-
 /** Options the class needs; `timeline()` validates and fills them. */
 export interface TimelineInit {
   everyMs: number;
@@ -103,31 +77,33 @@ function zeros(): Record<SeriesName, number> {
   return Object.fromEntries(SERIES.map((s) => [s, 0])) as Record<SeriesName, number>;
 }
 
-/** Reads every source once. Costs ~10 µs (Deno.memoryUsage dominates). */
+/**
+ * Reads every source once, the parts of RSS included: ~60–150 µs (statm,
+ * V8's heap spaces, glibc's mallinfo2, tfjs's counters), plus a few ms every
+ * 5 s to re-read thread stacks from /proc/self/smaps.
+ */
 export function readSample(): RawSample {
-  const mu = Deno.memoryUsage();
   // The engine's counters, not tf.memory(): that would start a backend if none is set yet.
   const state = tf.engine().state;
   const gpu = gpuMemory();
   const probes = probeBytes();
   let probeTotal = 0;
   for (const name in probes) probeTotal += probes[name];
-  return {
-    t: performance.now(),
-    values: {
-      rss: mu.rss,
-      heapUsed: mu.heapUsed,
-      heapTotal: mu.heapTotal,
-      external: mu.external,
-      tfBytes: state.numBytes,
-      tfTensors: state.numTensors,
-      gpuInUse: gpu.inUse,
-      gpuPooled: gpu.pooled,
-      wasmHeap: gpu.wasmHeap,
-      probes: probeTotal,
-    },
-    probes,
-  };
+  const parts = readBreakdown({ wasmHeap: gpu.wasmHeap, gpuStaging: hostGpuBytes(gpu) });
+  const values = {
+    rss: parts.rss,
+    heapUsed: parts.heap.used,
+    heapTotal: parts.heap.total,
+    external: parts.heap.external,
+    tfBytes: state.numBytes,
+    tfTensors: state.numTensors,
+    gpuInUse: gpu.inUse,
+    gpuPooled: gpu.pooled,
+    wasmHeap: gpu.wasmHeap,
+    probes: probeTotal,
+  } as Record<SeriesName, number>;
+  for (const c of CATEGORIES) values[`rss.${c}`] = parts.bytes[c];
+  return { t: performance.now(), values, probes };
 }
 
 /**
@@ -399,13 +375,18 @@ export class Timeline {
     }${
       this.#peaks.tfBytes.value > 0 ? ` · peak tfjs ${humanBytes(this.#peaks.tfBytes.value)}` : ""
     }`;
+    const store = this.#store;
+    const t = new Float64Array(store.length);
+    for (let i = 0; i < t.length; i++) t[i] = store.t[i] - this.#t0;
     return timelineFigure({
-      store: this.#store,
-      t0: this.#t0,
-      everyMs: this.everyMs,
+      n: store.length,
+      t,
+      col: (s) => store.cols[s].max,
+      probes: [...store.probes].map(([name, c]) => [name, c.max]),
       marks: this.#marks,
       peaks: this.#peaks,
       title,
+      spacingMs: this.everyMs * store.stride,
     }, maxPoints);
   }
 
@@ -505,13 +486,20 @@ export class Timeline {
     this.#startedAt = new Date(data.startedAt);
     s.reserve(n);
     s.t.set(data.t);
+    const nan = (v: number | null) => v ?? NaN;
     for (const k of SERIES) {
       const col = data.series[k];
-      if (!col || col.max.length !== n || col.min.length !== n) {
+      // Series the saved timeline never read (older files, the kernel's session) stay unknown.
+      if (!col) {
+        s.cols[k].max.fill(NaN);
+        s.cols[k].min.fill(NaN);
+        continue;
+      }
+      if (col.max.length !== n || col.min.length !== n) {
         throw new TypeError(`loadTimeline: series "${k}" must have ${n} max and min values`);
       }
-      s.cols[k].max.set(col.max);
-      s.cols[k].min.set(col.min);
+      s.cols[k].max.set(col.max.map(nan));
+      s.cols[k].min.set(col.min.map(nan));
     }
     for (const [name, col] of Object.entries(data.probes ?? {})) {
       const max = new Float64Array(s.t.length).fill(NaN);
@@ -524,7 +512,7 @@ export class Timeline {
     s.stride = data.stride;
     s.total = data.total;
     this.#marks.push(...data.marks);
-    this.#peaks = structuredClone(data.peaks);
+    for (const [k, p] of Object.entries(data.peaks)) if (p) this.#peaks[k as SeriesName] = { ...p };
     if (data.start) this.#start = { ...data.start };
     if (n > 0) {
       const values = Object.fromEntries(SERIES.map((k) => [k, s.cols[k].max[n - 1]])) as Record<
