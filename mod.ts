@@ -112,7 +112,7 @@ export type {
   StageOptions,
 } from "./lib/data/dataset.ts";
 export type { DowncastDataset, DowncastDatasetOptions } from "./lib/data/dataset.ts";
-export type { TensorBatch, ToTensorsOptions } from "./lib/data/_to_tensors.ts";
+export type { TensorBatch, ToTensorsOptions } from "./lib/data/dataset.ts";
 export { from } from "./lib/data/from.ts";
 export type { FromSource } from "./lib/data/from.ts";
 export { arrow } from "./lib/data/arrow.ts";
