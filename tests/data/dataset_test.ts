@@ -116,6 +116,7 @@ Deno.test("filter's index counts over the whole pass, like map's", async () => {
   const seen: number[] = [];
   const kept: string[] = [];
   const letters = from(["a", "b", "c", "d", "e"]).filter((x, i) => {
+    assert.equal(x, "abcde"[i]);
     seen.push(i);
     return i % 2 === 0;
   });
