@@ -143,9 +143,9 @@ const warnedSites = new Set<string>();
  * @throws {RangeError} When `stacks` is a number outside (0, 1].
  * @example
  * ```ts
- * import { trackLeaks } from "memkit";
+ * import { trackLeaks, useBackend } from "memkit";
  * import * as tf from "@tensorflow/tfjs";
- * await tf.setBackend("cpu");
+ * await useBackend({ backend: "cpu" });
  * using leaks = trackLeaks();
  * const a = tf.ones([4, 4]);
  * tf.zeros([2]).dispose();
