@@ -19,3 +19,12 @@ export * from "./lib/dtype/mod.ts";
 export * from "./lib/data/mod.ts";
 export * from "./lib/sparse/mod.ts";
 export * from "./lib/train/mod.ts";
+export type {
+  LayersModel,
+  LossFn,
+  Rank,
+  Scalar,
+  Sequential,
+  Tensor,
+  Tensor2D,
+} from "./lib/tf_types.ts";

@@ -24,3 +24,8 @@ export type {
 } from "./track_leaks.ts";
 export { disposeModel } from "./dispose_model.ts";
 export type { DisposeModelOptions, DisposeModelReport } from "./dispose_model.ts";
+export { onTensorEvents } from "./tensor_events.ts";
+export type { HubTensor, TensorListener } from "./tensor_events.ts";
+export { LEAK_TRACKER_KEY } from "./leak_tracker_hook.ts";
+export type { LeakTrackerHook, TrackedTensor } from "./leak_tracker_hook.ts";
+export type { Tensor } from "../tf_types.ts";

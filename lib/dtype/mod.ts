@@ -31,3 +31,4 @@ export { QuantizedWeights } from "./quantize_weights.ts";
 export { saveQuantizedModel } from "./save_quantized_model.ts";
 export type { SavedQuantizedModel, SaveQuantizedModelOptions } from "./save_quantized_model.ts";
 export { loadQuantizedModel } from "./load_quantized_model.ts";
+export { dtypeBytes } from "./dtype_bytes.ts";
