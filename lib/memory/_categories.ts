@@ -5,7 +5,7 @@
  */
 
 /** The categories, in the order the timeline stacks them (bottom first). */
-export const CATEGORIES = [
+export const CATEGORIES: readonly Category[] = [
   "fileBacked",
   "v8Code",
   "v8HeapUsed",
@@ -17,10 +17,21 @@ export const CATEGORIES = [
   "mallocFree",
   "threadStacks",
   "unexplained",
-] as const;
+];
 
-/** One category of resident memory. */
-export type Category = typeof CATEGORIES[number];
+/** One category of resident memory (see `memoryBreakdown()` for what each holds). */
+export type Category =
+  | "fileBacked"
+  | "v8Code"
+  | "v8HeapUsed"
+  | "v8HeapFree"
+  | "arrayBuffers"
+  | "wasmHeap"
+  | "gpuStaging"
+  | "mallocInUse"
+  | "mallocFree"
+  | "threadStacks"
+  | "unexplained";
 
 /** Human names, as the figure's legend, the summaries and the kernel's cell line print them. */
 export const CATEGORY_LABELS: Record<Category, string> = {

@@ -1,6 +1,7 @@
 /**
- * memkit/memory: The memory timeline: sampled RSS, heap, external, tensors,
- * GPU and dataset probes, with marks, peaks and budgets.
+ * memkit/memory: The memory timeline: sampled RSS and its named parts, heap,
+ * external, tensors, GPU and dataset probes, with marks, peaks and budgets;
+ * the RSS breakdown; giving memory back (reclaim, trimMalloc).
  *
  * @example
  * ```ts
@@ -25,3 +26,14 @@ export type {
 } from "./timeline.ts";
 export { loadTimeline } from "./load_timeline.ts";
 export { BudgetExceededError } from "./budget_exceeded_error.ts";
+export { memoryBreakdown } from "./memory_breakdown.ts";
+export type {
+  Category,
+  MallocInfo,
+  MemoryBreakdown,
+  MemoryBreakdownOptions,
+} from "./memory_breakdown.ts";
+export { reclaim } from "./reclaim.ts";
+export type { ReclaimResult } from "./reclaim.ts";
+export { trimMalloc } from "./trim_malloc.ts";
+export type { TrimResult } from "./trim_malloc.ts";
