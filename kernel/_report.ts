@@ -34,6 +34,8 @@ export interface CellReport {
   sites: AgentSample["sites"];
   /** The part of RSS that changed most over the cell (lib/memory's breakdown), or null. */
   mover: string | null;
+  /** The parts of the engine's RSS at the cell's end (null when the agent could not read them). */
+  breakdown: AgentSample["breakdown"];
 }
 
 const MiB = 1024 * 1024;
@@ -77,6 +79,7 @@ export function makeReport(
     survivorBytes: after?.survivorBytes ?? 0,
     sites: after?.sites ?? [],
     mover: largestMover(before?.breakdown, after?.breakdown),
+    breakdown: after?.breakdown ?? null,
   };
 }
 

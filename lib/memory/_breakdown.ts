@@ -91,6 +91,7 @@ const CODE_SPACES = new Set([
 interface Libc {
   mallinfo2(): Uint8Array;
   malloc_trim(pad: number | bigint): number;
+  mallopt(param: number, value: number): number;
 }
 let libc: Libc | { reason: string } | undefined;
 
@@ -106,6 +107,7 @@ export function openLibc(): Libc | { reason: string } {
     const lib = Deno.dlopen("libc.so.6", {
       mallinfo2: { parameters: [], result: { struct: Array(10).fill("usize") } },
       malloc_trim: { parameters: ["usize"], result: "i32" },
+      mallopt: { parameters: ["i32", "i32"], result: "i32" },
     });
     libc = lib.symbols as unknown as Libc;
   } catch (e) {
@@ -141,6 +143,20 @@ export function mallocTrim(): boolean | null {
   const c = openLibc();
   if ("reason" in c) return null;
   return c.malloc_trim(0) === 1;
+}
+
+/**
+ * Fixes glibc's mmap threshold (M_MMAP_THRESHOLD = -3): allocations at least
+ * this big get their own mapping, returned to the system when freed. Setting
+ * it also stops glibc's dynamic threshold, which otherwise rises to the size
+ * of the largest block freed (up to 32 MiB), after which such blocks come from
+ * the arenas and stay there, free but held, when freed.
+ * @returns True when glibc took the value; null when unavailable.
+ */
+export function mallocMmapThreshold(bytes: number): boolean | null {
+  const c = openLibc();
+  if ("reason" in c) return null;
+  return c.mallopt(-3, bytes) === 1;
 }
 
 // ── /proc ───────────────────────────────────────────────────────────

@@ -84,6 +84,12 @@ export function describeBreakdown(b: Breakdown, costMs: number): MemoryBreakdown
         `${r[0].padEnd(w[0])}  ${r[1].padStart(w[1])}  ${r[2].padStart(w[2])}`
       );
       if (!b.malloc.available) lines.push(`(malloc unavailable: ${b.malloc.reason})`);
+      if (b.overcount > 0) {
+        lines.push(
+          `(upper-bound estimates exceeded RSS by ${humanBytes(b.overcount)}: taken back from ` +
+            `malloc free-but-held, then wasm heap and ArrayBuffers, whose pages may not all be resident)`,
+        );
+      }
       return lines.join("\n");
     },
   };

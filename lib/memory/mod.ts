@@ -36,4 +36,4 @@ export type {
 export { reclaim } from "./reclaim.ts";
 export type { ReclaimResult } from "./reclaim.ts";
 export { trimMalloc } from "./trim_malloc.ts";
-export type { TrimResult } from "./trim_malloc.ts";
+export type { TrimOptions, TrimResult } from "./trim_malloc.ts";
