@@ -4,7 +4,7 @@
  * @module
  */
 import { humanBytes } from "../plot/human_bytes.ts";
-import { escapeHtml } from "../plot/_escape_html.ts";
+import { escapeHtml } from "../plot/escape_html.ts";
 
 /** One group of live tensors that share a creation site, shape and dtype. */
 export interface LeakRow {

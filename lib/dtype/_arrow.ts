@@ -3,7 +3,7 @@
  * type tables, validity bitmaps, exact byte counts, numeric views of columns.
  * @module
  */
-import { escapeHtml } from "../plot/_escape_html.ts";
+import { escapeHtml } from "../plot/escape_html.ts";
 import {
   Data,
   DataType,
