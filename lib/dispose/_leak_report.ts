@@ -41,6 +41,11 @@ export class LeakReport {
   /** Tensors garbage-collected without dispose since tracking began. */
   readonly collected: CollectedLeaks;
 
+  /**
+   * Groups as `trackLeaks()` builds them; users get reports from `report()`.
+   * @param rows One row per site, shape and dtype (sorted here, largest first).
+   * @param collected Tensors garbage-collected without dispose.
+   */
   constructor(rows: LeakRow[], collected: CollectedLeaks) {
     this.rows = rows.sort((a, b) => b.bytes - a.bytes || b.count - a.count);
     this.tensors = rows.reduce((n, r) => n + r.count, 0);
