@@ -7,7 +7,7 @@
  * @module
  */
 import { BYTES_HOVER, CATEGORY_COLORS, SERIES_COLORS } from "../plot/_style.ts";
-import { escapeHtml } from "../plot/_escape_html.ts";
+import { escapeHtml } from "../plot/escape_html.ts";
 import { humanBytes } from "../plot/human_bytes.ts";
 import { lttb } from "../plot/lttb.ts";
 import type { PlotlyFigure, PlotlyTrace } from "../plot/_figure_types.ts";

@@ -37,3 +37,6 @@ export { reclaim } from "./reclaim.ts";
 export type { ReclaimResult } from "./reclaim.ts";
 export { trimMalloc } from "./trim_malloc.ts";
 export type { TrimOptions, TrimResult } from "./trim_malloc.ts";
+// Types from other folders that this folder's signatures use.
+export type { MimeBundle } from "../plot/display.ts";
+export type { PlotlyFigure, PlotlyTrace } from "../plot/plotly_bundle.ts";
