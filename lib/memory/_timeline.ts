@@ -134,6 +134,7 @@ export class Timeline {
   #error: BudgetExceededError | undefined;
   #controller = new AbortController();
   #last: RawSample | undefined;
+  #peakValues: Record<SeriesName, number> | undefined;
   #title: string;
   #liveEveryMs: number;
 
@@ -206,6 +207,8 @@ export class Timeline {
     this.#last = s;
     this.#store.push(s);
     const mark = this.#marks.at(-1)?.label ?? null;
+    // The parts of RSS at its peak, for the summary.
+    if (s.values.rss > this.#peaks.rss.value) this.#peakValues = s.values;
     for (const name of SERIES) {
       const v = s.values[name];
       if (v > this.#peaks[name].value) this.#peaks[name] = { value: v, t: s.t - this.#t0, mark };
@@ -407,6 +410,7 @@ export class Timeline {
       budget: this.#budget,
       error: this.#error?.message,
       gpu: this.#peaks.gpuInUse.value > 0 || this.#peaks.gpuPooled.value > 0,
+      atPeak: this.#peakValues,
     });
   }
 

@@ -60,7 +60,11 @@ export function hostGpuBytes(gpu: { backend: string; allocated: number }): numbe
   if (gpu.backend !== "webgpu" || gpu.allocated === 0) return 0;
   const info = (tf.findBackend("webgpu") as unknown as WebGpuLike | undefined)?.adapterInfo;
   const text = `${info?.vendor ?? ""} ${info?.architecture ?? ""}`;
-  return /mesa|llvmpipe|lavapipe|swiftshader|software|cpu/i.test(text) ? gpu.allocated : 0;
+  // tfjs keeps the adapter's vendor and architecture only; Mesa's software adapters
+  // report Vulkan's vendor id for Mesa, 0x10005 (65541).
+  return /^(65541|0x10005)\b|mesa|llvmpipe|lavapipe|swiftshader|software|cpu/i.test(text)
+    ? gpu.allocated
+    : 0;
 }
 
 /** Wraps the low-level reading with shares, cost and a table. */

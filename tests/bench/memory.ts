@@ -1,5 +1,5 @@
 /**
- * `deno task bench memory [--smoke] [--no-notebooks]`: issue 14's goals, each
+ * `deno task bench memory [--smoke] [--no-notebooks | --only-notebooks]`: issue 14's goals, each
  * against a `--naive` run of the same demo in the same benchmark run.
  *
  * 1. The demo (flights-3m, 3M rows, 1 epoch): peak RSS (goal ≤ 200 MB), RSS at
@@ -25,6 +25,7 @@ import { bench } from "./_util.ts";
 
 const smoke = Deno.args.includes("--smoke");
 const notebooks = !smoke && !Deno.args.includes("--no-notebooks");
+const demos = !Deno.args.includes("--only-notebooks");
 const demo = new URL("../../scripts/demo.ts", import.meta.url).pathname;
 const tmp = await Deno.makeTempDir({ prefix: "memkit-bench-memory-" });
 
@@ -91,7 +92,7 @@ const report = (...a: Parameters<typeof bench>) => {
 };
 
 // ── 1. the demo, one epoch ─────────────────────────────────────────────
-{
+if (demos) {
   const ours = await runDemo(oneRows, 1, false);
   const naive = await runDemo(oneRows, 1, true);
   const size = `${oneRows / 1e6}M rows × 1 epoch`;
@@ -109,7 +110,7 @@ const report = (...a: Parameters<typeof bench>) => {
 }
 
 // ── 2. three epochs ────────────────────────────────────────────────────
-{
+if (demos) {
   const ours = await runDemo(threeRows, 3, false);
   const naive = await runDemo(threeRows, 3, true);
   const size = `${threeRows / 1e6}M rows × 3 epochs`;
@@ -148,6 +149,9 @@ const report = (...a: Parameters<typeof bench>) => {
 // ── 4. every tutorial notebook's final state in the memkit kernel ──────
 if (notebooks) {
   const { executeNotebook, listNotebooks } = await import("../notebooks/_notebooks.ts");
+  const { ensureKernels } = await import("../../scripts/_setup.ts");
+  // This checkout's memkit kernelspec (set JUPYTER_DATA_DIR to keep it apart from others').
+  await ensureKernels();
   for (const name of await listNotebooks()) {
     const out = `${tmp}/${name}`;
     const result = await executeNotebook(name, "memkit", out, "full");
