@@ -327,6 +327,12 @@ export async function startAgent(options: AgentOptions): Promise<void> {
   } catch {
     // no signals on this platform
   }
+  try {
+    // Before any notebook code: what lib/memory cannot name now is the runtime's own.
+    (await import("../lib/memory/_kernel_protocol.ts")).markEngineStart();
+  } catch {
+    // no /proc or FFI: the breakdown leaves it unexplained
+  }
   conn = await Deno.connect({ hostname: "127.0.0.1", port: options.port });
   conn.setNoDelay(true);
   await send({ token: options.token, pid: Deno.pid });

@@ -21,6 +21,10 @@
  *   - `threadStacks`: resident pages of each thread's stack mapping, found
  *     from the stack pointer in /proc/self/task/<tid>/syscall and the mapping's
  *     Rss in /proc/self/smaps (costly, so cached for `stacksMaxAgeMs`).
+ *   - `kernelRuntime`: in the memkit kernel's engine only, up to the bytes that
+ *     were unexplained when the engine started (measured by the agent before any
+ *     notebook code: Deno's kernel keeps a second V8 isolate whose heap, among
+ *     it an 80 MB array, node:v8 does not report).
  *   - `unexplained`: RSS less all of the above.
  * Some parts are upper bounds (untouched pages of a big calloc or of wasm
  * memory are not resident; free malloc chunks may be partly returned). When
@@ -68,6 +72,12 @@ export interface BreakdownInputs {
   wasmHeap?: number;
   /** Bytes of GPU buffers held in host memory (0 on a hardware GPU or without webgpu). */
   gpuStaging?: number;
+  /**
+   * Bytes that were unexplained when the Deno kernel's engine started, before
+   * any notebook code (the kernel's agent measures it): up to that much of
+   * what is unexplained later is named `kernelRuntime`. 0 outside the kernel.
+   */
+  runtimeBaseline?: number;
   /**
    * Re-read thread stacks when the cached reading is older than this (ms);
    * 0 reads them now.
@@ -287,8 +297,10 @@ export function readBreakdown(inputs: BreakdownInputs = {}): Breakdown {
   }
   if (over > 0) b.fileBacked = Math.max(0, b.fileBacked - over);
   let sum = 0;
-  for (const c of CATEGORIES) if (c !== "unexplained") sum += b[c];
-  b.unexplained = Math.max(0, rss - sum);
+  for (const c of CATEGORIES) if (c !== "unexplained" && c !== "kernelRuntime") sum += b[c];
+  const left = Math.max(0, rss - sum);
+  b.kernelRuntime = Math.min(left, Math.max(0, inputs.runtimeBaseline ?? 0));
+  b.unexplained = left - b.kernelRuntime;
   const heap = { used: hs.used_heap_size, total: hs.total_heap_size, external };
   return { rss, bytes: b, malloc, overcount, heap };
 }

@@ -16,6 +16,7 @@ export const CATEGORIES: readonly Category[] = [
   "mallocInUse",
   "mallocFree",
   "threadStacks",
+  "kernelRuntime",
   "unexplained",
 ];
 
@@ -31,6 +32,7 @@ export type Category =
   | "mallocInUse"
   | "mallocFree"
   | "threadStacks"
+  | "kernelRuntime"
   | "unexplained";
 
 /** Human names, as the figure's legend, the summaries and the kernel's cell line print them. */
@@ -45,6 +47,7 @@ export const CATEGORY_LABELS: Record<Category, string> = {
   mallocInUse: "native malloc in use",
   mallocFree: "malloc free but held",
   threadStacks: "thread stacks",
+  kernelRuntime: "Deno kernel runtime (at engine start)",
   unexplained: "unexplained",
 };
 
@@ -60,5 +63,6 @@ export const CATEGORY_SHORT: Record<Category, string> = {
   mallocInUse: "malloc",
   mallocFree: "malloc free-held",
   threadStacks: "stacks",
+  kernelRuntime: "kernel runtime",
   unexplained: "unexplained",
 };

@@ -36,5 +36,6 @@ export const CATEGORY_COLORS = {
   mallocInUse: "#8c564b",
   mallocFree: "#e7ba52",
   threadStacks: "#bcbd22",
+  kernelRuntime: "#7f7f7f",
   unexplained: "#c7c7c7",
 } as const;

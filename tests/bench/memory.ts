@@ -177,6 +177,8 @@ if (notebooks) {
       "memory",
       `unexplained share of engine RSS, notebook ${name} final state (${
         Math.round(last.rss / MB)
+      } MB; Deno kernel runtime named at engine start: ${
+        Math.round((last.bytes.kernelRuntime ?? 0) / MB)
       } MB)`,
       last.bytes.unexplained / last.rss,
       null,
