@@ -24,7 +24,7 @@ import { humanBytes } from "../plot/human_bytes.ts";
 import { readBreakdown } from "./_breakdown.ts";
 import { CATEGORIES, type Category, CATEGORY_SHORT } from "./_categories.ts";
 import type { Peak, TimelineData, TimelineMark } from "./_data.ts";
-import { type RawSample, SampleStore, SERIES, type SeriesName } from "./_store.ts";
+import { type RawSample, SampleStore, SERIES, type SeriesName, storeData } from "./_store.ts";
 
 export type { Category } from "./_categories.ts";
 export type { TimelineData } from "./_data.ts";
@@ -182,15 +182,6 @@ export class SessionTimeline {
   /** The session as lib/memory's saved timeline form. */
   toJSON(): TimelineData {
     const s = this.#store;
-    const n = s.length;
-    const series: TimelineData["series"] = {};
-    for (const k of SERIES) {
-      const c = s.cols[k];
-      const max = Array.from(c.max.subarray(0, n), (v) => (Number.isNaN(v) ? null : v));
-      if (max.every((v) => v === null)) continue;
-      const min = Array.from(c.min.subarray(0, n), (v) => (Number.isNaN(v) ? null : v));
-      series[k] = { max, min };
-    }
     return {
       format: "memkit-timeline",
       version: 1,
@@ -199,9 +190,8 @@ export class SessionTimeline {
       stride: s.stride,
       total: s.total,
       maxSamples: s.capacity,
-      t: Array.from(s.t.subarray(0, n)),
-      series,
-      probes: {},
+      t: Array.from(s.t.subarray(0, s.length)),
+      ...storeData(s),
       marks: this.#marks,
       peaks: this.#peaks,
       title: "memkit session timeline",

@@ -1,52 +1,27 @@
 /** The Timeline class behind `timeline()` and `loadTimeline()`. */
-import { tf } from "../_tf.ts";
-import { gpuMemory } from "../backend/gpu_memory.ts";
 import { display, inJupyter, type MimeBundle } from "../plot/display.ts";
 import { humanBytes } from "../plot/human_bytes.ts";
 import { plotlyBundle } from "../plot/plotly_bundle.ts";
 import { plotlyHTML } from "../plot/plotly_html.ts";
 import type { PlotlyFigure } from "../plot/_figure_types.ts";
-import { BudgetExceededError } from "./budget_exceeded_error.ts";
-import { probeBytes } from "./probes.ts";
-import { hostLimit } from "./_host_limit.ts";
+import { type Budget, BudgetWatch } from "./_budget.ts";
 import { timelineFigure } from "./_figure.ts";
 import type { Peak, TimelineData, TimelineMark } from "./_data.ts";
-import { readBreakdown } from "./_breakdown.ts";
-import { hostGpuBytes } from "./memory_breakdown.ts";
-import { CATEGORIES } from "./_categories.ts";
-import { type RawSample, SampleStore, SERIES, type SeriesName } from "./_store.ts";
+import {
+  type RawSample,
+  restoreStore,
+  SampleStore,
+  SERIES,
+  type SeriesName,
+  storeData,
+} from "./_store.ts";
 import { type LedgerEntry, ledgerOf, summaryText } from "./_summary.ts";
+import { readSample } from "./_sample.ts";
 
 export type { Peak, TimelineData, TimelineMark } from "./_data.ts";
 export type { SeriesName } from "./_store.ts";
 export type { LedgerEntry } from "./_summary.ts";
-
-/** Memory limits for a timeline; see `Timeline.budget`. */
-export interface Budget {
-  /**
-   * Limit on the process RSS, in bytes; `"auto"`: the cgroup memory limit when
-   * one is set, else RAM + swap (where the OOM killer would act).
-   */
-  host?: number | "auto";
-  /** Limit on GPU bytes in use + pooled (webgpu), in bytes. */
-  gpu?: number;
-  /**
-   * Warn once usage reaches this fraction of a limit (again after it falls back below).
-   * @default {0.9}
-   */
-  warnAt?: number;
-  /**
-   * On exceeding a limit: `"throw"` aborts `Timeline.signal` and makes the next
-   * `mark()`/`check()` throw a BudgetExceededError; `"warn"` only warns.
-   * @default {"throw"}
-   */
-  action?: "throw" | "warn";
-  /**
-   * Where warnings go.
-   * @default {console.warn}
-   */
-  onWarn?: (message: string) => void;
-}
+export type { Budget } from "./_budget.ts";
 
 /** Options for `figure()`. */
 export interface FigureOptions {
@@ -78,35 +53,6 @@ function zeros(): Record<SeriesName, number> {
 }
 
 /**
- * Reads every source once, the parts of RSS included: ~60–150 µs (statm,
- * V8's heap spaces, glibc's mallinfo2, tfjs's counters), plus a few ms every
- * 5 s to re-read thread stacks from /proc/self/smaps.
- */
-export function readSample(): RawSample {
-  // The engine's counters, not tf.memory(): that would start a backend if none is set yet.
-  const state = tf.engine().state;
-  const gpu = gpuMemory();
-  const probes = probeBytes();
-  let probeTotal = 0;
-  for (const name in probes) probeTotal += probes[name];
-  const parts = readBreakdown({ wasmHeap: gpu.wasmHeap, gpuStaging: hostGpuBytes(gpu) });
-  const values = {
-    rss: parts.rss,
-    heapUsed: parts.heap.used,
-    heapTotal: parts.heap.total,
-    external: parts.heap.external,
-    tfBytes: state.numBytes,
-    tfTensors: state.numTensors,
-    gpuInUse: gpu.inUse,
-    gpuPooled: gpu.pooled,
-    wasmHeap: gpu.wasmHeap,
-    probes: probeTotal,
-  } as Record<SeriesName, number>;
-  for (const c of CATEGORIES) values[`rss.${c}`] = parts.bytes[c];
-  return { t: performance.now(), values, probes };
-}
-
-/**
  * A memory timeline: samples, marks, peaks, a ledger and budgets, drawn as a
  * plotly figure. Made by `timeline()` (running) or `loadTimeline()` (stopped).
  */
@@ -129,10 +75,8 @@ export class Timeline {
   #liveAt = 0;
   #liveCost = 0;
   #start: Record<SeriesName, number> | undefined;
-  #budget: Budget | undefined;
-  #warned = { host: false, gpu: false };
-  #error: BudgetExceededError | undefined;
   #controller = new AbortController();
+  #watch = new BudgetWatch(this.#controller);
   #last: RawSample | undefined;
   #peakValues: Record<SeriesName, number> | undefined;
   #title: string;
@@ -214,7 +158,7 @@ export class Timeline {
       if (v > this.#peaks[name].value) this.#peaks[name] = { value: v, t: s.t - this.#t0, mark };
       if (v > this.#intervalPeak[name]) this.#intervalPeak[name] = v;
     }
-    if (this.#budget) this.#checkBudget(s);
+    if (this.#watch.limits) this.#checkBudget(s);
   }
 
   /**
@@ -246,7 +190,7 @@ export class Timeline {
 
   /** Throws the BudgetExceededError if a budget with action "throw" was exceeded. */
   check(): void {
-    if (this.#error) throw this.#error;
+    if (this.#watch.error) throw this.#watch.error;
   }
 
   /** Forgets the peaks so far: from now on they are measured from the current values. */
@@ -266,64 +210,17 @@ export class Timeline {
    * usage between awaits; synchronous work between two awaits is not interrupted.
    */
   budget(limits: Budget): this {
-    if (limits.host === "auto") limits = { ...limits, host: hostLimit() };
-    for (const key of ["host", "gpu"] as const) {
-      const v = limits[key];
-      if (v !== undefined && !(typeof v === "number" && v > 0 && Number.isFinite(v))) {
-        throw new RangeError(
-          `timeline.budget: ${key} must be a positive number of bytes, got ${v}`,
-        );
-      }
-    }
-    const warnAt = limits.warnAt ?? 0.9;
-    if (!(warnAt > 0 && warnAt <= 1)) {
-      throw new RangeError(`timeline.budget: warnAt must be in (0, 1], got ${warnAt}`);
-    }
-    if (limits.action !== undefined && limits.action !== "throw" && limits.action !== "warn") {
-      throw new TypeError(
-        `timeline.budget: action must be "throw" or "warn", got "${limits.action}"`,
-      );
-    }
-    this.#budget = { ...limits, warnAt };
-    this.#warned = { host: false, gpu: false };
+    this.#watch.set(limits);
     if (this.#last) this.#checkBudget(this.#last);
     return this;
   }
 
   #checkBudget(s: RawSample): void {
-    const b = this.#budget as Budget;
-    const warnAt = b.warnAt ?? 0.9;
-    const used = { host: s.values.rss, gpu: s.values.gpuInUse + s.values.gpuPooled };
-    const what = { host: "Host memory (process RSS)", gpu: "GPU memory (in use + pooled)" };
-    for (const kind of ["host", "gpu"] as const) {
-      const limit = b[kind];
-      if (typeof limit !== "number") continue;
-      const fraction = used[kind] / limit;
-      const at = `${((s.t - this.#t0) / 1000).toFixed(1)} s`;
-      const after = this.#marks.length ? ` after mark "${this.#marks.at(-1)?.label}"` : "";
-      if (fraction >= 1 && (b.action ?? "throw") === "throw" && !this.#error) {
-        this.#error = new BudgetExceededError(
-          kind,
-          used[kind],
-          limit,
-          `${what[kind]} budget exceeded: ${humanBytes(used[kind])} is over the ${
-            humanBytes(limit)
-          } limit at ${at}${after}`,
-        );
-        (b.onWarn ?? console.warn)(`memkit timeline: ${this.#error.message}; stopping`);
-        this.#warned[kind] = true;
-        this.#controller.abort(this.#error);
-      } else if (fraction >= warnAt && !this.#warned[kind]) {
-        this.#warned[kind] = true;
-        (b.onWarn ?? console.warn)(
-          `memkit timeline: ${what[kind]} is ${humanBytes(used[kind])}, ${
-            Math.round(fraction * 100)
-          }% of the ${humanBytes(limit)} budget at ${at}${after}`,
-        );
-      } else if (fraction < warnAt * 0.95) {
-        this.#warned[kind] = false;
-      }
-    }
+    this.#watch.check(
+      s.values,
+      `${((s.t - this.#t0) / 1000).toFixed(1)} s`,
+      this.#marks.at(-1)?.label,
+    );
   }
 
   /** Intervals between marks (start → first mark → … → now) with what grew and what shrank. */
@@ -407,8 +304,8 @@ export class Timeline {
       peaks: this.#peaks,
       marks: this.#marks,
       ledger: this.ledger(),
-      budget: this.#budget,
-      error: this.#error?.message,
+      budget: this.#watch.limits,
+      error: this.#watch.error?.message,
       gpu: this.#peaks.gpuInUse.value > 0 || this.#peaks.gpuPooled.value > 0,
       atPeak: this.#peakValues,
     });
@@ -455,10 +352,6 @@ export class Timeline {
   /** The saved form (what `saveJSON` writes). */
   toJSON(): TimelineData {
     const s = this.#store;
-    const n = s.length;
-    const list = (a: Float64Array) => Array.from(a.subarray(0, n));
-    const nullable = (a: Float64Array) =>
-      Array.from(a.subarray(0, n), (v) => (Number.isNaN(v) ? null : v));
     return {
       format: "memkit-timeline",
       version: 1,
@@ -467,13 +360,8 @@ export class Timeline {
       stride: s.stride,
       total: s.total,
       maxSamples: s.capacity,
-      t: Array.from(s.t.subarray(0, n), (t) => t - this.#t0),
-      series: Object.fromEntries(
-        SERIES.map((k) => [k, { max: list(s.cols[k].max), min: list(s.cols[k].min) }]),
-      ) as TimelineData["series"],
-      probes: Object.fromEntries(
-        [...s.probes].map(([k, c]) => [k, { max: nullable(c.max), min: nullable(c.min) }]),
-      ),
+      t: Array.from(s.t.subarray(0, s.length), (t) => t - this.#t0),
+      ...storeData(s),
       marks: structuredClone(this.#marks),
       peaks: structuredClone(this.#peaks),
       start: this.#start ? { ...this.#start } : undefined,
@@ -482,42 +370,13 @@ export class Timeline {
 
   #restore(data: TimelineData): void {
     const s = this.#store;
-    const n = data.t.length;
-    if (n > s.capacity) {
-      throw new RangeError(`loadTimeline: ${n} samples exceed maxSamples ${s.capacity}`);
-    }
+    restoreStore(s, data);
     this.#t0 = 0;
     this.#startedAt = new Date(data.startedAt);
-    s.reserve(n);
-    s.t.set(data.t);
-    const nan = (v: number | null) => v ?? NaN;
-    for (const k of SERIES) {
-      const col = data.series[k];
-      // Series the saved timeline never read (older files, the kernel's session) stay unknown.
-      if (!col) {
-        s.cols[k].max.fill(NaN);
-        s.cols[k].min.fill(NaN);
-        continue;
-      }
-      if (col.max.length !== n || col.min.length !== n) {
-        throw new TypeError(`loadTimeline: series "${k}" must have ${n} max and min values`);
-      }
-      s.cols[k].max.set(col.max.map(nan));
-      s.cols[k].min.set(col.min.map(nan));
-    }
-    for (const [name, col] of Object.entries(data.probes ?? {})) {
-      const max = new Float64Array(s.t.length).fill(NaN);
-      const min = new Float64Array(s.t.length).fill(NaN);
-      max.set(col.max.map((v) => v ?? NaN));
-      min.set(col.min.map((v) => v ?? NaN));
-      s.probes.set(name, { max, min });
-    }
-    s.length = n;
-    s.stride = data.stride;
-    s.total = data.total;
     this.#marks.push(...data.marks);
     for (const [k, p] of Object.entries(data.peaks)) if (p) this.#peaks[k as SeriesName] = { ...p };
     if (data.start) this.#start = { ...data.start };
+    const n = s.length;
     if (n > 0) {
       const values = Object.fromEntries(SERIES.map((k) => [k, s.cols[k].max[n - 1]])) as Record<
         SeriesName,
