@@ -12,7 +12,7 @@ import {
   listNotebooks,
   notebookKernel,
   NOTEBOOKS,
-} from "../tests/notebooks/_notebooks.ts";
+} from "./_notebooks.ts";
 
 await ensureSystemDeps();
 await ensureKernels();
