@@ -76,3 +76,20 @@ Deno.test("one dtype byte table and one HTML escape", async () => {
   }
   assert.deepEqual(copies, []);
 });
+
+Deno.test("every test that needs Jupyter, Chromium or pandas is known to the test runner", async () => {
+  const { needsOf } = await import("../scripts/_requirements.ts");
+  const unknown: string[] = [];
+  let needy = 0;
+  for await (const [path, text] of sources("tests/")) {
+    if (path.startsWith("tests/bench/") || !path.endsWith("_test.ts")) continue;
+    const uses = /\/usr\/bin\/python3|SYSTEM_PYTHON|chromium|executeNotebook|ensureKernels/.test(
+      text,
+    );
+    if (!uses) continue;
+    needy++;
+    if (needsOf(path).length === 0 && !text.includes("lacks(")) unknown.push(path);
+  }
+  assert.ok(needy >= 5, `found only ${needy} tests that use system features`);
+  assert.deepEqual(unknown, [], "add them to NEEDS in scripts/_requirements.ts or use lacks()");
+});
