@@ -72,7 +72,9 @@ export async function missingFeatures(): Promise<Partial<Record<Feature, string>
     missing.jupyter =
       `${SYSTEM_PYTHON} cannot import Jupyter (jupyter_client, nbclient, notebook…)`;
   }
-  if (!missing.chromium && !await works("chromium", ["--version"])) missing.chromium = "no chromium on PATH";
+  if (!missing.chromium && !await works("chromium", ["--version"])) {
+    missing.chromium = "no chromium on PATH";
+  }
   if (!missing.pandas && !await works(SYSTEM_PYTHON, ["-c", "import pandas"])) {
     missing.pandas = `${SYSTEM_PYTHON} cannot import pandas`;
   }

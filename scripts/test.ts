@@ -71,7 +71,9 @@ const match =
     .exec(tail);
 if (match) {
   if (skipped.length || match[3]) {
-    console.log(`skipped: ${skipped.length} test files (see above); ignored: ${match[3] ?? 0} tests`);
+    console.log(
+      `skipped: ${skipped.length} test files (see above); ignored: ${match[3] ?? 0} tests`,
+    );
   }
   console.log(`${match[1]} passed, ${match[2]} failed`);
 } else {
