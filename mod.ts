@@ -125,6 +125,14 @@ export { parquet } from "./lib/data/parquet.ts";
 export type { ParquetOptions } from "./lib/data/parquet.ts";
 export { pool } from "./lib/data/pool.ts";
 export type { BatchPool, PoolOptions } from "./lib/data/pool.ts";
+export { files, FilesDataset } from "./lib/data/files.ts";
+export type { FilesOptions, ManyFilesOptions } from "./lib/data/files.ts";
+export type { FileFormat, Plan } from "./lib/data/_multi.ts";
+export type { PartitionValue } from "./lib/data/_partitions.ts";
+export type { WhereCondition, WhereOp, WhereValue } from "./lib/data/_where.ts";
+export type { RemoteOptions } from "./lib/data/_http.ts";
+export type { S3Options } from "./lib/data/_s3.ts";
+export { RemoteReadError } from "./lib/data/remote_read_error.ts";
 export { mmap } from "./lib/data/mmap.ts";
 export type { MappedFile, MmapOptions } from "./lib/data/mmap.ts";
 // sparse

@@ -8,6 +8,8 @@ import {
 } from "apache-arrow";
 import lz4 from "lz4js";
 import { Dataset, type StageOptions } from "./dataset.ts";
+import { files, type ManyFilesOptions } from "./files.ts";
+import { splitOptions, wantsFiles } from "./_multi.ts";
 import { elementBytes } from "./_batch.ts";
 import {
   localPath,
@@ -20,7 +22,7 @@ import { mmap } from "./mmap.ts";
 import { trackProgress } from "./_progress.ts";
 
 /** Options for {@linkcode arrow}. */
-export interface ArrowOptions extends StageOptions {
+export interface ArrowOptions extends StageOptions, ManyFilesOptions {
   /**
    * Columns to keep (the others are dropped from each batch after reading).
    * @default {all columns}
@@ -96,9 +98,12 @@ function handleFor(file: RandomAccess) {
  * ```
  */
 export function arrow(
-  source: string | URL | ReadableStream<Uint8Array>,
+  source: string | URL | ReadableStream<Uint8Array> | (string | URL)[],
   options: ArrowOptions = {},
 ): Dataset<RecordBatch> {
+  if (Array.isArray(source) || wantsFiles(source, options)) {
+    return files(source as string | URL, splitOptions("arrow", { ...options }));
+  }
   const name = source instanceof ReadableStream ? "stream" : sourceName(source);
   const base = name.split("/").pop() ?? name;
   const where = `Cannot read Arrow IPC "${name}"`;

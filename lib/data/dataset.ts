@@ -5,6 +5,7 @@ import { downcastStream, type DowncastStreamOptions } from "../dtype/downcast_st
 import type { MemoryReport } from "../dtype/memory_report.ts";
 import { concatBatches, elementBytes, gatherRows } from "./_batch.ts";
 import { mulberry32, seedFrom } from "./_random.ts";
+import { checkShard, shardElements } from "./_op_shard.ts";
 import { type TensorBatch, tensorStage, type ToTensorsOptions } from "./_to_tensors.ts";
 
 /** What a stage of a {@linkcode Dataset} gets when one pass over it starts. */
@@ -310,6 +311,35 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
         }
       }
     }, options);
+  }
+
+  /**
+   * This worker's share of the elements (for sources: batches, one per
+   * Parquet row group by default): those at positions `k` with
+   * `k % count === index`. `count` workers over the same deterministic
+   * source see every element exactly once between them. Many-file datasets
+   * (`files()`, and `parquet()` of a folder, glob or s3:// prefix) deal row
+   * groups before reading, so each worker fetches only its own.
+   *
+   * @param index This worker's index, 0 ≤ index < count.
+   * @param count The number of workers.
+   * @param options The signal.
+   * @returns The sharded dataset.
+   * @example
+   * ```ts
+   * import { from } from "memkit";
+   * const out: number[] = [];
+   * for await (const x of from([0, 1, 2, 3, 4, 5, 6]).shard(1, 3)) out.push(x);
+   * if (out.join() !== "1,4") throw new Error(out.join());
+   * ```
+   */
+  shard(index: number, count: number, options: StageOptions = {}): Dataset<T> {
+    checkShard(index, count, this.name);
+    return this.#derive<T>(
+      `shard ${index}/${count}`,
+      (up, ctx) => shardElements(up(ctx.signal), index, count),
+      options,
+    );
   }
 
   /**
