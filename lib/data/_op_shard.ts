@@ -3,6 +3,7 @@
  * one per Parquet row group) to `count` workers, deterministically.
  * @module
  */
+import type { Operator } from "./_stage.ts";
 
 /** Checks shard arguments, naming the dataset. */
 export function checkShard(index: number, count: number, name: string): void {
@@ -16,14 +17,12 @@ export function checkShard(index: number, count: number, name: string): void {
   }
 }
 
-/** The elements at positions k with k % count === index. */
-export async function* shardElements<T>(
-  upstream: AsyncIterable<T>,
-  index: number,
-  count: number,
-): AsyncGenerator<T> {
-  let k = 0;
-  for await (const x of upstream) {
-    if (k++ % count === index) yield x;
-  }
+/** `shard`: the elements at positions k with k % count === index. */
+export function shardOp<T>(index: number, count: number): Operator<T, T> {
+  return async function* (up, ctx) {
+    let k = 0;
+    for await (const x of up(ctx.signal)) {
+      if (k++ % count === index) yield x;
+    }
+  };
 }

@@ -1,12 +1,5 @@
-import * as zlib from "node:zlib";
-import {
-  type AsyncRecordBatchFileReader,
-  compressionRegistry,
-  CompressionType,
-  type RecordBatch,
-  RecordBatchReader,
-} from "apache-arrow";
-import lz4 from "lz4js";
+import { type AsyncRecordBatchFileReader, type RecordBatch, RecordBatchReader } from "apache-arrow";
+import { registerArrowCodecs } from "./_arrow_codecs.ts";
 import { Dataset, type StageOptions } from "./dataset.ts";
 import { files, type ManyFilesOptions } from "./files.ts";
 import { splitOptions, wantsFiles } from "./_multi.ts";
@@ -42,21 +35,6 @@ export interface ArrowOptions extends StageOptions, ManyFilesOptions {
    * @default {false}
    */
   mmap?: boolean;
-}
-
-type Zstd = { zstdDecompressSync?: (b: Uint8Array) => Uint8Array };
-
-// IPC bodies compressed with LZ4 frames or ZSTD decode through these; an
-// application's own registration wins.
-if (!compressionRegistry.get(CompressionType.LZ4_FRAME)) {
-  compressionRegistry.set(CompressionType.LZ4_FRAME, {
-    decode: (data) => Uint8Array.from(lz4.decompress(data)),
-  });
-}
-if (!compressionRegistry.get(CompressionType.ZSTD) && (zlib as Zstd).zstdDecompressSync) {
-  compressionRegistry.set(CompressionType.ZSTD, {
-    decode: (data) => new Uint8Array((zlib as Zstd).zstdDecompressSync!(data)),
-  });
 }
 
 const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
@@ -104,6 +82,7 @@ export function arrow(
   if (Array.isArray(source) || wantsFiles(source, options)) {
     return files(source as string | URL, splitOptions("arrow", { ...options }));
   }
+  registerArrowCodecs();
   const name = source instanceof ReadableStream ? "stream" : sourceName(source);
   const base = name.split("/").pop() ?? name;
   const where = `Cannot read Arrow IPC "${name}"`;

@@ -26,6 +26,12 @@ import { parquet } from "./parquet.ts";
 import { csv } from "./csv.ts";
 import { arrow } from "./arrow.ts";
 
+export type { FileEntry, FileFormat, PartitionFilter, Plan, Unit } from "./_multi.ts";
+export type { PartitionColumn, PartitionValue } from "./_partitions.ts";
+export type { WhereCondition, WhereOp, WhereValue } from "./_where.ts";
+export type { RemoteOptions } from "./_http.ts";
+export type { S3Options } from "./_s3.ts";
+
 type AnyData = Data<DataType>;
 
 /** Options for {@linkcode files}. */
