@@ -137,9 +137,9 @@ function bounded<T>(p: Promise<T>, ms: number, signal: AbortSignal, what: string
       signal.removeEventListener("abort", onAbort);
       f();
     }
+    p.then((v) => finish(() => resolve(v)), (e) => finish(() => reject(e)));
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
-    p.then((v) => finish(() => resolve(v)), (e) => finish(() => reject(e)));
   });
 }
 
