@@ -7,7 +7,7 @@
  */
 import { type FileMetaData, parquetMetadataAsync } from "hyparquet";
 import { readdir, stat } from "node:fs/promises";
-import { RemoteFile, type RemoteOptions } from "./_http.ts";
+import { httpTarget, RemoteFile, type RemoteOptions } from "./_http.ts";
 import { parseS3, S3Client, type S3Options } from "./_s3.ts";
 import { globBase, globToRegExp, hasGlob } from "./_glob.ts";
 import {
@@ -182,7 +182,10 @@ async function expandOne(
       };
     });
   }
-  if (isRemoteName(s)) return [{ name: s, source: src, root: s.slice(0, s.lastIndexOf("/") + 1) }];
+  if (isRemoteName(s)) {
+    const source = new RemoteFile(httpTarget(new URL(s), s), options.remote);
+    return [{ name: s, source, root: s.slice(0, s.lastIndexOf("/") + 1) }];
+  }
   const path = localPath(src);
   if (hasGlob(path)) {
     const base = globBase(path);

@@ -35,6 +35,7 @@ import { Dataset, type StageOptions } from "./dataset.ts";
 import { files, type ManyFilesOptions } from "./files.ts";
 import { splitOptions, wantsFiles } from "./_multi.ts";
 import { openRandomAccess, sourceName } from "./_source.ts";
+import { RemoteReadError } from "./remote_read_error.ts";
 import { trackProgress } from "./_progress.ts";
 import {
   decodeColumnChunk,
@@ -264,6 +265,8 @@ export function parquet(
       try {
         metadata = options.metadata ?? await parquetMetadataAsync(asyncBuffer);
       } catch (e) {
+        if (ctx.signal?.aborted) throw ctx.signal.reason;
+        if (e instanceof RemoteReadError) throw e;
         throw new TypeError(`Cannot read parquet "${name}": ${(e as Error).message}`, { cause: e });
       }
       const leaves = metadata.schema.slice(1).filter((el) => !el.num_children);
