@@ -239,7 +239,7 @@ export async function listFiles(
   if (Array.isArray(source)) {
     // Explicit lists: partitions below the folder the files share.
     const root = commonFolder(found.map((f) => f.name));
-    for (const f of found) if (f.root.length < root.length) f.root = root;
+    for (const f of found) if (f.root.startsWith(root)) f.root = root;
   }
   let format = options.format;
   if (format === undefined) {
@@ -348,7 +348,7 @@ export async function makePlan(
   }
   const rowOf = (f: FileEntry) => Object.fromEntries(names.map((n, j) => [n, f.values[j]]));
   files = files.filter((f) => {
-    if (typeof filter === "function") return filter(rowOf(f));
+    if (typeof filter === "function" && !filter(rowOf(f))) return false;
     if (filter && typeof filter === "object") {
       for (const [key, keep] of Object.entries(filter)) {
         if (!keep(f.values[names.indexOf(key)])) return false;

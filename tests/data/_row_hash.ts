@@ -5,6 +5,11 @@
  */
 import type { RecordBatch } from "apache-arrow";
 
+/** Appends one hash per row of `b` to `out` (no spread: batches can be large). */
+export function addRowHashes(out: number[], b: RecordBatch): void {
+  for (const h of rowHashes(b)) out.push(h);
+}
+
 /** One hash per row (FNV-1a over the row's values, 52 bits, exact in a double). */
 export function rowHashes(b: RecordBatch): number[] {
   const cols = b.schema.fields.map((f) => b.getChild(f.name)!);

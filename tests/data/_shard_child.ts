@@ -6,12 +6,12 @@
  * @module
  */
 import { parquet } from "../../mod.ts";
-import { rowHashes } from "./_row_hash.ts";
+import { addRowHashes } from "./_row_hash.ts";
 
 const [source, index, count, out, seed] = Deno.args;
 const hashes: number[] = [];
 const ds = parquet(source, {
   shuffleFiles: seed === undefined ? undefined : Number(seed),
 }).shard(Number(index), Number(count));
-for await (const b of ds) hashes.push(...rowHashes(b));
+for await (const b of ds) addRowHashes(hashes, b);
 await Deno.writeFile(out, new Uint8Array(Float64Array.from(hashes).buffer));
