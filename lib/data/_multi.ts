@@ -268,11 +268,11 @@ export type PartitionFilter =
   | Record<string, (value: PartitionValue) => boolean>
   | ((row: Record<string, PartitionValue>) => boolean);
 
-/** Reads a Parquet footer, fetching the last `tail` bytes first. */
+/** Reads a Parquet footer, fetching the last `tail` bytes first (a footer is ~0.5 KB per row group; a longer one costs one more request). */
 export async function readFooter(
   file: FileEntry,
   signal?: AbortSignal,
-  tail = 8192,
+  tail = 2048,
 ): Promise<FileMetaData> {
   const ra = await openRandomAccess(file.source, "parquet", signal);
   try {

@@ -30,7 +30,12 @@ export async function duck(sql: string): Promise<Record<string, unknown>[]> {
  * groups of `rowGroup` rows), `csv/part-K.csv` (3 parts of the first 30,000
  * rows) and `arrow/part-0.arrow` (flights-200k as written by its makers).
  */
-export async function writeParts(dir: string, limit = 3_000_000, rowGroup = 20_000): Promise<void> {
+export async function writeParts(
+  dir: string,
+  limit = 3_000_000,
+  rowGroup = 20_000,
+  flightsOnly = false,
+): Promise<void> {
   await Deno.mkdir(`${dir}/csv`, { recursive: true });
   await Deno.mkdir(`${dir}/arrow`, { recursive: true });
   await duck(
@@ -38,6 +43,7 @@ export async function writeParts(dir: string, limit = 3_000_000, rowGroup = 20_0
                           FROM '${FLIGHTS}' LIMIT ${limit}) ORDER BY month, weekday, distance, date)
      TO '${dir}/flights' (FORMAT PARQUET, PARTITION_BY (month, weekday), ROW_GROUP_SIZE ${rowGroup})`,
   );
+  if (flightsOnly) return;
   for (let k = 0; k < 3; k++) {
     await duck(
       `COPY (SELECT strftime(date, '%Y-%m-%d %H:%M:%S') AS date, delay, distance, origin, destination
