@@ -30,6 +30,7 @@ export type { OpenStage, StageContext, StageOptions } from "./_stage.ts";
 export type {
   BatchOf,
   BatchOptions,
+  BatchRow,
   DowncastDataset,
   DowncastDatasetOptions,
   FilterOptions,

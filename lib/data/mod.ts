@@ -13,6 +13,7 @@ export { Dataset } from "./dataset.ts";
 export type {
   BatchOf,
   BatchOptions,
+  BatchRow,
   FilterOptions,
   IterateOptions,
   OpenStage,
@@ -55,3 +56,6 @@ export type {
 export { RemoteReadError } from "./remote_read_error.ts";
 export { mmap } from "./mmap.ts";
 export type { MappedFile, MmapOptions } from "./mmap.ts";
+// Types from other folders that this folder's signatures use.
+export type { Tensor2D } from "../tf_types.ts";
+export type { ColumnMemory, MemoryReport } from "../dtype/memory_report.ts";
