@@ -41,8 +41,8 @@ export interface FileEntry {
   pairs: [string, string][];
   /** Its typed partition values, in the order of the plan's partition columns. */
   values: PartitionValue[];
-  /** The footer, for Parquet. */
-  metadata?: FileMetaData;
+  /** The Parquet footer (hyparquet's `FileMetaData`), once read. */
+  metadata?: object;
 }
 
 /** A piece of work: a Parquet row group, or a whole CSV/Arrow file. */
@@ -57,9 +57,13 @@ export interface Unit {
 
 /** What a many-file dataset will read, after listing and pruning. */
 export interface Plan {
+  /** The files' format. */
   format: FileFormat;
+  /** The files left after partition pruning, in order. */
   files: FileEntry[];
+  /** The hive partition columns, in folder order. */
   partitions: PartitionColumn[];
+  /** What passes read: Parquet row groups left after pruning, or whole files. */
   units: Unit[];
   /** Files listed before partition pruning. */
   listed: number;

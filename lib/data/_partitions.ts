@@ -30,11 +30,16 @@ export function hivePairs(relative: string): [string, string][] {
   return out;
 }
 
-/** The type and values of one partition column over all files. */
+/** The name and type of one partition column over all files. */
 export interface PartitionColumn {
+  /** The key in the `key=value` folders. */
   name: string;
+  /** int32 when every value is an integer in range, float64 when every value is a number, else string. */
   kind: "int32" | "float64" | "string";
-  /** Its dictionary, for strings (codes stable for the dataset). */
+}
+
+/** A partition column with its dictionary, for strings (codes stable for the dataset). */
+export interface TypedPartition extends PartitionColumn {
   dictionary?: GrowingDictionary;
 }
 
@@ -47,7 +52,7 @@ const NULLS = new Set(["", "__HIVE_DEFAULT_PARTITION__"]);
  */
 export function typePartitions(
   files: { name: string; pairs: [string, string][] }[],
-): { columns: PartitionColumn[]; values: PartitionValue[][] } {
+): { columns: TypedPartition[]; values: PartitionValue[][] } {
   if (files.length === 0) return { columns: [], values: [] };
   const keys = files[0].pairs.map(([k]) => k);
   for (const f of files) {
@@ -60,7 +65,7 @@ export function typePartitions(
       );
     }
   }
-  const columns: PartitionColumn[] = keys.map((name, j) => {
+  const columns: TypedPartition[] = keys.map((name, j) => {
     let ints = true, nums = true;
     for (const f of files) {
       const v = f.pairs[j][1];
@@ -95,7 +100,7 @@ export function typePartitions(
 
 /** A column of `rows` copies of one partition value. */
 export function partitionData(
-  column: PartitionColumn,
+  column: TypedPartition,
   value: PartitionValue,
   rows: number,
 ): AnyData {

@@ -5,6 +5,7 @@
  * @module
  */
 import { type Data, type DataType, Dictionary, type RecordBatch, Type } from "apache-arrow";
+import type { FileMetaData } from "hyparquet";
 import { Dataset, type StageContext, type StageOptions } from "./dataset.ts";
 import { gatherRows, GrowingDictionary, makeBatch, packValidity } from "./_batch.ts";
 import type { RemoteOptions } from "./_http.ts";
@@ -16,7 +17,7 @@ import {
   type PartitionFilter,
   type Plan,
 } from "./_multi.ts";
-import { partitionData } from "./_partitions.ts";
+import { partitionData, type TypedPartition } from "./_partitions.ts";
 import { checkWhere, type WhereCondition, whereMask } from "./_where.ts";
 import { mulberry32, seedFrom } from "./_random.ts";
 import { trackProgress } from "./_progress.ts";
@@ -128,6 +129,9 @@ export class FilesDataset extends Dataset<RecordBatch> {
   #skipped = 0;
 
   /**
+   * Builds the dataset; nothing is listed or read until the first pass or
+   * `plan()`. Usually made by {@linkcode files}.
+   *
    * @param source A list, folder, glob or s3:// prefix.
    * @param options See {@linkcode FilesOptions}.
    * @param shards Shards applied so far (from `shard`).
@@ -214,6 +218,15 @@ export class FilesDataset extends Dataset<RecordBatch> {
     return this.#skipped;
   }
 
+  /**
+   * This worker's share, dealt by units before reading: see
+   * {@linkcode FilesDataset.prototype.shard} above.
+   *
+   * @param index This worker's index, 0 ≤ index < count.
+   * @param count The number of workers.
+   * @param _options Unused (the dataset's own signal applies).
+   * @returns The dataset of this worker's units.
+   */
   override shard(index: number, count: number, _options: StageOptions = {}): FilesDataset {
     checkShard(index, count, this.name);
     return new FilesDataset(this.#source, this.#options, [...this.#shards, [index, count]]);
@@ -280,7 +293,7 @@ export class FilesDataset extends Dataset<RecordBatch> {
       for (const name of names) {
         const p = partNames.indexOf(name);
         if (p >= 0) {
-          datas.push(partitionData(plan.partitions[p], f.values[p], n));
+          datas.push(partitionData(plan.partitions[p] as TypedPartition, f.values[p], n));
           continue;
         }
         const at = b.schema.fields.findIndex((x) => x.name === name);
@@ -325,7 +338,7 @@ export class FilesDataset extends Dataset<RecordBatch> {
       const f = plan.files[file];
       let reader: Dataset<RecordBatch>;
       if (plan.format === "parquet") {
-        const meta = f.metadata!;
+        const meta = f.metadata as FileMetaData;
         const row_groups = groups.map((g) => meta.row_groups[g]);
         if (readColumns && readColumns.length === 0) {
           // Only partition columns: the row counts come from the footer.

@@ -63,11 +63,12 @@ export interface ParquetOptions extends StageOptions, ManyFilesOptions {
    */
   progress?: boolean | string;
   /**
-   * The file's footer metadata when already read (a many-file dataset passes
-   * it in, keeping only the row groups to read); only its row groups are read.
+   * The file's footer metadata (hyparquet's `FileMetaData`) when already
+   * read: a many-file dataset passes it in, keeping only the row groups to
+   * read; only its row groups are read.
    * @default {read from the file}
    */
-  metadata?: FileMetaData;
+  metadata?: object;
 }
 
 type AnyData = Data<DataType>;
@@ -263,7 +264,8 @@ export function parquet(
       };
       let metadata: FileMetaData;
       try {
-        metadata = options.metadata ?? await parquetMetadataAsync(asyncBuffer);
+        metadata = (options.metadata as FileMetaData | undefined) ??
+          await parquetMetadataAsync(asyncBuffer);
       } catch (e) {
         if (ctx.signal?.aborted) throw ctx.signal.reason;
         if (e instanceof RemoteReadError) throw e;

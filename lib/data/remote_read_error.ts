@@ -32,6 +32,8 @@ export class RemoteReadError extends Error {
   readonly tries: number;
 
   /**
+   * Builds the error and its message from the parts.
+   *
    * @param url The URL.
    * @param start First byte asked for.
    * @param end One past the last byte, or undefined for "to the end".
