@@ -153,6 +153,7 @@ export async function startRadosgw(): Promise<Radosgw | string> {
     await Deno.mkdir(`${dir}/mon`);
     await Deno.mkdir(`${dir}/osd`);
     await Deno.mkdir(`${dir}/run`);
+    await Deno.mkdir(`${dir}/rgw`);
     await Deno.writeTextFile(
       conf,
       `[global]
@@ -188,6 +189,7 @@ osd fast shutdown = false
 osd class load list = *
 osd class default list = *
 [client.rgw.x]
+rgw data = ${dir}/rgw
 rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
 rgw dns name = 127.0.0.1
 rgw enable usage log = false

@@ -252,7 +252,11 @@ export async function* remoteBody(
           attempt.signal,
           `no data for ${opts.idleTimeout} ms at byte ${pos} (idleTimeout)`,
         );
-        if (done) break;
+        if (done) {
+          // A cancelled read can look like a clean end: never take it for one.
+          signal?.throwIfAborted();
+          break;
+        }
         let chunk = value;
         if (end !== undefined && pos + chunk.length > end) {
           chunk = chunk.subarray(0, end - pos); // a 200 answer: the whole object

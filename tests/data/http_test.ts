@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { arrow, csv, jsonl, parquet, RemoteReadError } from "../../mod.ts";
 import { remoteStats } from "../../lib/data/_http.ts";
+import { probeBytes } from "../../lib/memory/probes.ts";
 import { faultServer } from "./_fault_server.ts";
 
 const FLIGHTS = "node_modules/vega-datasets/data/flights-3m.parquet";
@@ -244,11 +245,17 @@ Deno.test({
       try {
         const controller = new AbortController();
         const reason = new Error(`stop ${name}`);
-        const timer = setTimeout(() => controller.abort(reason), 200);
+        let inFlight = 0;
+        const timer = setTimeout(() => {
+          // The stalled request shows on the timeline's probe while it waits.
+          inFlight = probeBytes()["remote bytes in flight"] ?? 0;
+          controller.abort(reason);
+        }, 200);
         await assert.rejects(async () => {
           for await (const _ of open(server.url, controller.signal)) { /* */ }
         }, (e) => e === reason);
         clearTimeout(timer);
+        if (name === "f.parquet") assert.ok(inFlight > 0, `probe read ${inFlight}`);
       } finally {
         await server.close();
       }
