@@ -11,8 +11,11 @@ import type { Statistics } from "hyparquet";
 /** A comparison operator. */
 export type WhereOp = "==" | "!=" | "<" | "<=" | ">" | ">=" | "in";
 
-/** A scalar a column is compared with (numbers also match int64 columns). */
-export type WhereValue = number | bigint | string | boolean;
+/**
+ * A scalar a column is compared with: numbers also match int64 columns;
+ * a Date becomes epoch milliseconds, as timestamp and date columns give them.
+ */
+export type WhereValue = number | bigint | string | boolean | Date;
 
 /** One condition: `[column, op, value]`; for `"in"` the value is a list. */
 export type WhereCondition =
@@ -29,6 +32,9 @@ export function checkWhere(where: unknown, what: string): WhereCondition[] {
       `${what}: where must be a list of [column, op, value], got ${typeof where}`,
     );
   }
+  const out: WhereCondition[] = [];
+  // Dates compare as epoch milliseconds, which is what timestamp and date columns give.
+  const ms = (v: unknown) => v instanceof Date ? v.getTime() : v;
   for (const [i, c] of where.entries()) {
     if (!Array.isArray(c) || c.length !== 3 || typeof c[0] !== "string" || !OPS.has(c[1])) {
       throw new TypeError(
@@ -37,7 +43,7 @@ export function checkWhere(where: unknown, what: string): WhereCondition[] {
         }, got ${JSON.stringify(c, (_, v) => typeof v === "bigint" ? `${v}n` : v)}`,
       );
     }
-    const values = c[1] === "in" ? c[2] : [c[2]];
+    const values = c[1] === "in" ? (Array.isArray(c[2]) ? c[2].map(ms) : c[2]) : [ms(c[2])];
     if (
       !Array.isArray(values) ||
       values.some((v) => !["number", "bigint", "string", "boolean"].includes(typeof v))
@@ -45,11 +51,12 @@ export function checkWhere(where: unknown, what: string): WhereCondition[] {
       throw new TypeError(
         `${what}: where[${i}] on "${c[0]}" needs ${
           c[1] === "in" ? "a list of " : ""
-        }numbers, bigints, strings or booleans`,
+        }numbers, bigints, strings, booleans or Dates`,
       );
     }
+    out.push([c[0], c[1], c[1] === "in" ? values : values[0]] as WhereCondition);
   }
-  return where as WhereCondition[];
+  return out;
 }
 
 type Scalar = WhereValue | null | undefined;

@@ -237,8 +237,8 @@ export class FilesDataset extends Dataset<RecordBatch> {
     where: WhereCondition[],
     pass: number,
   ): AsyncGenerator<RecordBatch> {
-    const plan = await this.plan();
-    ctx.signal?.throwIfAborted();
+    // Listing and footers are shared by passes; an abort ends this pass's wait for them.
+    const plan = await abortable(this.plan(), ctx.signal);
     const options = this.#options;
     const partNames = plan.partitions.map((p) => p.name);
     let units = plan.units.slice();
@@ -380,6 +380,16 @@ export class FilesDataset extends Dataset<RecordBatch> {
     }
     progress?.done();
   }
+}
+
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /**

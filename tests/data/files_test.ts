@@ -84,6 +84,25 @@ Deno.test("files: partitions and where prune before reading and filter exactly (
   );
 });
 
+Deno.test("files: a Date in where compares with timestamp columns (DuckDB)", async () => {
+  const n = await rows(
+    files(`${dir}/flights`, {
+      columns: ["delay"],
+      where: [["date", ">=", new Date("2001-01-20T06:30:00Z")], [
+        "date",
+        "<",
+        new Date("2001-02-02"),
+      ]],
+    }),
+  );
+  const [expected] = await duck(
+    `SELECT count(*)::INTEGER n FROM read_parquet('${dir}/flights/*/*/*.parquet')
+     WHERE date >= TIMESTAMP '2001-01-20 06:30:00' AND date < TIMESTAMP '2001-02-02'`,
+  );
+  assert.ok(n > 0);
+  assert.equal(n, expected.n);
+});
+
 Deno.test("files: dictionary codes stay stable across files; CSV and Arrow folders read", async () => {
   const seen = new Map<number, string>();
   for await (const b of parquet(`${dir}/flights`, { columns: ["origin"] })) {
