@@ -40,43 +40,36 @@ async function run(
   }
 }
 
-async function missingPackages(list: string[] = DEBIAN_PACKAGES): Promise<string[]> {
+async function missingPackages(): Promise<string[]> {
   const missing: string[] = [];
-  for (const pkg of list) {
+  for (const pkg of [...DEBIAN_PACKAGES, ...DEBIAN_PACKAGES_NO_RECOMMENDS]) {
     const { ok, out } = await run("dpkg-query", ["-W", "-f=${Status}", pkg]);
     if (!ok || !out.includes("install ok installed")) missing.push(pkg);
   }
   return missing;
 }
 
-/** Installs missing Debian packages (as root) or explains how, then exits. */
-export async function ensureSystemDeps(): Promise<void> {
+/**
+ * Installs missing Debian packages when running as root. Otherwise, with
+ * `required` (the default) it explains how and exits; without, it returns
+ * the missing packages so the caller can skip what needs them.
+ */
+export async function ensureSystemDeps(
+  options: { required?: boolean } = {},
+): Promise<string[]> {
   const missing = await missingPackages();
-  const lean = await missingPackages(DEBIAN_PACKAGES_NO_RECOMMENDS);
-  if (missing.length === 0 && lean.length === 0) return;
-  const installs: string[][] = [];
-  if (missing.length) installs.push(["install", "-y", ...missing]);
-  if (lean.length) installs.push(["install", "-y", "--no-install-recommends", ...lean]);
-  const command = `apt-get update && ${installs.map((a) => `apt-get ${a.join(" ")}`).join(" && ")}`;
-  const all = [...missing, ...lean];
+  if (missing.length === 0) return [];
+  const command = installCommand(missing);
   const isRoot = Deno.uid() === 0;
-  if (!isRoot && missing.length === 0) {
-    // Only Ceph is missing: the object-storage tests skip, saying why.
-    console.error(
-      `Ceph (${lean.join(", ")}) is missing and this is not root: the S3 tests and ` +
-        `'bench scale' will be skipped. To run them: sudo apt-get install -y ` +
-        `--no-install-recommends ${lean.join(" ")}`,
-    );
-    return;
-  }
   if (!isRoot) {
-    console.error(`memkit tests need Debian packages that are missing: ${all.join(", ")}`);
-    console.error(`Install them as root, then run the tests again:\n  sudo sh -c '${command}'`);
+    if (options.required === false) return missing;
+    console.error(`memkit needs Debian packages that are missing: ${missing.join(", ")}`);
+    console.error(`Install them as root, then run this again:\n  sudo sh -c '${command}'`);
     Deno.exit(2);
   }
-  console.error(`Installing ${all.join(", ")} with apt-get …`);
+  console.error(`Installing ${missing.join(", ")} with apt-get …`);
   const env = { DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update"], ...installs]) {
+  for (const args of installArgs(missing)) {
     // Wait for another apt (up to 10 min) rather than fail on its lock.
     const child = new Deno.Command("apt-get", {
       args: ["-o", "DPkg::Lock::Timeout=600", ...args],
@@ -90,6 +83,22 @@ export async function ensureSystemDeps(): Promise<void> {
       Deno.exit(2);
     }
   }
+  return [];
+}
+
+/** apt-get's argument lists that install `packages` (Ceph's without recommends). */
+function installArgs(packages: string[]): string[][] {
+  const lean = packages.filter((p) => DEBIAN_PACKAGES_NO_RECOMMENDS.includes(p));
+  const rest = packages.filter((p) => !lean.includes(p));
+  const out = [["update"]];
+  if (rest.length) out.push(["install", "-y", ...rest]);
+  if (lean.length) out.push(["install", "-y", "--no-install-recommends", ...lean]);
+  return out;
+}
+
+/** The shell command that installs `packages` as root. */
+export function installCommand(packages: string[]): string {
+  return installArgs(packages).map((a) => `apt-get ${a.join(" ")}`).join(" && ");
 }
 
 /**
