@@ -135,7 +135,8 @@ async function loadGpuReader(): Promise<void> {
   if (!factory || !String(factory).includes("firstUse")) return;
   try {
     const { gpuMemory } = await import("../lib/backend/gpu_memory.ts");
-    const { hostGpuBytes } = await import("../lib/memory/memory_breakdown.ts");
+    const { loadHostGpuBytes } = await import("../lib/memory/_kernel_protocol.ts");
+    const hostGpuBytes = await loadHostGpuBytes();
     gpuReader = () => {
       const m = gpuMemory();
       const host = hostGpuBytes(m);

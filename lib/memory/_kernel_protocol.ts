@@ -68,6 +68,16 @@ export function engineBreakdown(
   };
 }
 
+/**
+ * Loads the reader of tfjs's GPU bytes that live in host memory (agent side).
+ * It imports memkit's tfjs entry, so the agent calls it only once memkit is loaded.
+ */
+export async function loadHostGpuBytes(): Promise<
+  (gpu: { backend: string; allocated: number }) => number
+> {
+  return (await import("./_host_gpu.ts")).hostGpuBytes;
+}
+
 // Moves smaller than this are allocator and GC jitter, not news.
 const MIN_MOVE = 1_000_000;
 

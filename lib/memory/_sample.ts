@@ -4,7 +4,7 @@ import { gpuMemory } from "../backend/gpu_memory.ts";
 import { readBreakdown } from "./_breakdown.ts";
 import { CATEGORIES } from "./_categories.ts";
 import type { RawSample, SeriesName } from "./_store.ts";
-import { hostGpuBytes } from "./memory_breakdown.ts";
+import { hostGpuBytes } from "./_host_gpu.ts";
 import { probeBytes } from "./probes.ts";
 
 /**

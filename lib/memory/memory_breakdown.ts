@@ -1,6 +1,6 @@
-import { tf } from "../_tf.ts";
 import { gpuMemory } from "../backend/gpu_memory.ts";
 import { humanBytes } from "../plot/human_bytes.ts";
+import { hostGpuBytes } from "./_host_gpu.ts";
 import { type Breakdown, type MallocInfo, readBreakdown } from "./_breakdown.ts";
 import { CATEGORIES, type Category, CATEGORY_LABELS } from "./_categories.ts";
 
@@ -47,28 +47,8 @@ export interface MemoryBreakdownOptions {
   stacksMaxAgeMs?: number;
 }
 
-interface WebGpuLike {
-  adapterInfo?: { vendor?: string; architecture?: string };
-}
-
-/**
- * Bytes of tfjs's GPU buffers that live in host memory: all of them on a
- * software WebGPU adapter (Mesa's llvmpipe/lavapipe, SwiftShader), none on a
- * hardware GPU.
- */
-export function hostGpuBytes(gpu: { backend: string; allocated: number }): number {
-  if (gpu.backend !== "webgpu" || gpu.allocated === 0) return 0;
-  const info = (tf.findBackend("webgpu") as unknown as WebGpuLike | undefined)?.adapterInfo;
-  const text = `${info?.vendor ?? ""} ${info?.architecture ?? ""}`;
-  // tfjs keeps the adapter's vendor and architecture only; Mesa's software adapters
-  // report Vulkan's vendor id for Mesa, 0x10005 (65541).
-  return /^(65541|0x10005)\b|mesa|llvmpipe|lavapipe|swiftshader|software|cpu/i.test(text)
-    ? gpu.allocated
-    : 0;
-}
-
 /** Wraps the low-level reading with shares, cost and a table. */
-export function describeBreakdown(b: Breakdown, costMs: number): MemoryBreakdown {
+function describeBreakdown(b: Breakdown, costMs: number): MemoryBreakdown {
   const shares = Object.fromEntries(
     CATEGORIES.map((c) => [c, b.rss > 0 ? b.bytes[c] / b.rss : 0]),
   ) as Record<Category, number>;

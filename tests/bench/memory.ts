@@ -148,7 +148,7 @@ if (demos) {
 
 // ── 4. every tutorial notebook's final state in the memkit kernel ──────
 if (notebooks) {
-  const { executeNotebook, listNotebooks } = await import("../notebooks/_notebooks.ts");
+  const { executeNotebook, listNotebooks } = await import("../../scripts/_notebooks.ts");
   const { ensureKernels } = await import("../../scripts/_setup.ts");
   // This checkout's memkit kernelspec (set JUPYTER_DATA_DIR to keep it apart from others').
   await ensureKernels();
