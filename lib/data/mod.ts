@@ -17,6 +17,8 @@ export * from "./jsonl.ts";
 export * from "./parquet.ts";
 export * from "./pool.ts";
 export * from "./mmap.ts";
+export * from "./files.ts";
+export * from "./remote_read_error.ts";
 // Types from other folders that this folder's signatures use.
 export type { Tensor2D } from "../tf_types.ts";
 export type { ColumnMemory, MemoryReport } from "../dtype/memory_report.ts";
