@@ -123,6 +123,7 @@ export { jsonl } from "./lib/data/jsonl.ts";
 export type { JsonlOptions } from "./lib/data/jsonl.ts";
 export { parquet } from "./lib/data/parquet.ts";
 export type { ParquetOptions } from "./lib/data/parquet.ts";
+export { ParquetError } from "./lib/data/parquet_error.ts";
 export { pool } from "./lib/data/pool.ts";
 export type { BatchPool, PoolOptions } from "./lib/data/pool.ts";
 export { mmap } from "./lib/data/mmap.ts";
