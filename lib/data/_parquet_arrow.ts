@@ -39,7 +39,7 @@ import {
 } from "apache-arrow";
 import type { SchemaElement } from "hyparquet";
 import { countNulls, type GrowingDictionary, packValidity } from "./_batch.ts";
-import { ParquetCorrupt } from "./_parquet_pages.ts";
+import { copy, ParquetCorrupt } from "./_parquet_pages.ts";
 import type { Physical } from "./_parquet_values.ts";
 import type { LeafChunk } from "./_parquet_column.ts";
 import { type SchemaNode, type Shape, shapeLeaves } from "./_parquet_schema.ts";
@@ -193,7 +193,7 @@ export function denseLeaf(
         return make(int96(values.data, n, type, rowOf));
       }
       if (type instanceof Float16) {
-        return make(new Uint16Array(values.data.slice().buffer, 0, n));
+        return make(new Uint16Array(copy(values.data).buffer, 0, n));
       }
       return make(values.data);
     }
@@ -340,7 +340,7 @@ export function gather(dense: AnyData, idx: Int32Array, valid: Uint8Array | null
   if (elementBytes % 4 === 0) {
     const w = elementBytes / 4;
     const o = new Int32Array(out.buffer);
-    const s = new Int32Array(bytes.slice().buffer);
+    const s = new Int32Array(copy(bytes).buffer);
     for (let i = 0; i < n; i++) {
       const k = idx[i];
       if (k >= 0) { for (let j = 0; j < w; j++) o[i * w + j] = s[k * w + j]; }

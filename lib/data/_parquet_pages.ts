@@ -26,6 +26,18 @@ export class ParquetCorrupt extends Error {
 }
 
 const I32_MAX = 2 ** 31 - 1;
+
+/**
+ * A copy of bytes [start, end) that owns its buffer. Node Buffers' slice()
+ * is a view, so this goes through Uint8Array's own slice.
+ */
+export function copy(
+  bytes: Uint8Array,
+  start = 0,
+  end = bytes.length,
+): Uint8Array<ArrayBuffer> {
+  return Uint8Array.prototype.slice.call(bytes, start, end);
+}
 const PAGE_TYPES = new Set(["DATA_PAGE", "DATA_PAGE_V2", "DICTIONARY_PAGE", "INDEX_PAGE"]);
 const ENCODINGS = new Set([
   "PLAIN",
@@ -172,8 +184,9 @@ export function decompress(codec: CompressionCodec, input: Uint8Array, size: num
       `${codec} page decompressed to ${out.length} bytes, its header declares ${size}`,
     );
   }
-  // Node Buffers may be views into a shared pool: own the bytes.
-  if (out.byteOffset !== 0 || out.buffer.byteLength !== out.length) out = out.slice();
+  // Node Buffers may be views into a shared pool: own the bytes (a Buffer's
+  // own slice() is a view, so copy through the Uint8Array constructor).
+  if (out.byteOffset !== 0 || out.buffer.byteLength !== out.length) out = new Uint8Array(out);
   return out;
 }
 
