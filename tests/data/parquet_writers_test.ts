@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import * as pw from "parquet-wasm";
+import pl from "nodejs-polars";
 import {
   Binary,
   Bool,
@@ -230,6 +231,39 @@ Deno.test("arrow-rs (parquet-wasm) files: every value equals DuckDB's read", asy
         assert.equal(types.fsb, "FixedSizeBinary[5]");
         assert.equal(types.bin, "Binary");
         assert.equal(types.u32, "Uint32");
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("polars files: 6 codecs, every value equals DuckDB's read", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "memkit-pqp-" });
+  try {
+    const idx = Array.from({ length: N }, (_, i) => i);
+    const df = pl.DataFrame({
+      id: pl.Series("id", idx, pl.Int32),
+      x: idx.map((i) => (i % 7 === 0 ? null : i * 0.25 - 100)),
+      big: pl.Series("big", idx.map((i) => i * 12_345_678_901), pl.Int64),
+      s: idx.map((i) => (i % 9 === 0 ? null : `p${i % 13}✓`)),
+      flag: idx.map((i) => i % 2 === 0),
+      l: idx.map((i) => (i % 10 === 0 ? null : Array.from({ length: i % 3 }, (_, k) => i + k))),
+    });
+    for (const codec of ["uncompressed", "snappy", "gzip", "zstd", "brotli", "lz4"] as const) {
+      await t.step(codec, async () => {
+        const path = `${dir}/${codec}.parquet`;
+        df.writeParquet(path, { compression: codec });
+        const theirs = await duck(
+          `select id::VARCHAR id, x, big::VARCHAR big, s, flag, to_json(l)::VARCHAR l
+           from read_parquet('${path}', file_row_number = true) order by file_row_number`,
+        );
+        const { rows } = await readAll(path);
+        assert.equal(rows.length, N);
+        for (let r = 0; r < N; r++) {
+          const want = { ...theirs[r], l: JSON.parse(theirs[r].l as string) };
+          assert.deepEqual(rows[r], want, `polars ${codec}: row ${r}`);
+        }
       });
     }
   } finally {
