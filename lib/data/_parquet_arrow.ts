@@ -126,35 +126,66 @@ export function leafType(el: SchemaElement, opts: ConvertOptions): DataType {
   }
 }
 
-const fatal = new TextDecoder("utf-8", { fatal: true });
+/**
+ * The index of the first byte of [start, end) that breaks UTF-8 (overlong
+ * forms, surrogates and code points above U+10FFFF included), or −1. Its
+ * own loop: decoding to a JS string just to validate would allocate the text.
+ */
+export function utf8Error(b: Uint8Array, start: number, end: number): number {
+  let i = start;
+  while (i < end) {
+    const c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let min: number;
+    if (c >= 0xc2 && c <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else return i;
+    if (i + need >= end) return i;
+    let cp = c & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const x = b[i + k];
+      if (i + k >= end || (x & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (x & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return -1;
+}
 
 /** Checks that every value of a byte-array column is valid UTF-8. */
 export function checkUtf8(offsets: Int32Array, data: Uint8Array): void {
-  try {
-    fatal.decode(data);
-  } catch {
-    throw new ParquetCorrupt(`a string value is not valid UTF-8${where(offsets, data)}`);
+  const n = offsets.length - 1;
+  if (utf8Error(data, 0, data.length) < 0) {
+    // The whole is valid; a value starting on a continuation byte splits a character.
+    let i = 0;
+    for (; i < n; i++) {
+      const o = offsets[i];
+      if (o < offsets[i + 1] && (data[o] & 0xc0) === 0x80) break;
+    }
+    if (i === n) return;
   }
-  // The whole is valid; a value starting on a continuation byte splits a character.
-  for (let i = 0; i + 1 < offsets.length; i++) {
-    const o = offsets[i];
-    if (o < offsets[i + 1] && (data[o] & 0xc0) === 0x80) {
-      throw new ParquetCorrupt(`string value ${i} is not valid UTF-8 (starts inside a character)`);
+  for (let i = 0; i < n; i++) {
+    const at = utf8Error(data, offsets[i], offsets[i + 1]);
+    if (at >= 0) {
+      const hex = Array.from(data.subarray(at, Math.min(offsets[i + 1], at + 4)))
+        .map((x) => x.toString(16).padStart(2, "0")).join(" ");
+      throw new ParquetCorrupt(
+        `string value ${i} is not valid UTF-8 (bytes ${hex} at its byte ${at - offsets[i]})`,
+      );
     }
   }
-}
-
-function where(offsets: Int32Array, data: Uint8Array): string {
-  for (let i = 0; i + 1 < offsets.length; i++) {
-    try {
-      fatal.decode(data.subarray(offsets[i], offsets[i + 1]));
-    } catch {
-      const hex = Array.from(data.subarray(offsets[i], Math.min(offsets[i + 1], offsets[i] + 8)))
-        .map((b) => b.toString(16).padStart(2, "0")).join(" ");
-      return ` (value ${i}: bytes ${hex})`;
-    }
-  }
-  return "";
 }
 
 const JULIAN_EPOCH = 2440588n;
@@ -321,7 +352,11 @@ export function gather(dense: AnyData, idx: Int32Array, valid: Uint8Array | null
     const data = new Uint8Array(total);
     for (let i = 0; i < n; i++) {
       const k = idx[i];
-      if (k >= 0) data.set(src.subarray(offs[k], offs[k + 1]), offsets[i]);
+      if (k < 0) continue;
+      let o = offsets[i];
+      const e = offs[k + 1];
+      if (e - offs[k] > 32) data.set(src.subarray(offs[k], e), o);
+      else for (let b = offs[k]; b < e; b++) data[o++] = src[b];
     }
     return makeData({ ...base, data, valueOffsets: offsets } as never) as AnyData;
   }
@@ -445,6 +480,11 @@ export function assemble(
   return build(shape, leaves, ranges);
 }
 
+function contiguous(idx: Int32Array): boolean {
+  for (let i = 1; i < idx.length; i++) if (idx[i] !== idx[i - 1] + 1) return false;
+  return true;
+}
+
 function countRows(rep: Uint8Array): number {
   let n = 0;
   for (let i = 0; i < rep.length; i++) if (rep[i] === 0) n++;
@@ -472,6 +512,10 @@ function build(
       idx[i] = vi[firstRanges.start[i]];
       if (idx[i] < 0) nulls++;
     }
+    if (nulls === 0 && n > 0 && idx[n - 1] - idx[0] === n - 1 && contiguous(idx)) {
+      return idx[0] === 0 && n === s.dense.length ? s.dense : s.dense.slice(idx[0], n);
+    }
+    if (n === 0) return s.dense.slice(0, 0);
     let v: Uint8Array | null = null;
     if (nulls > 0) {
       v = new Uint8Array(n);
@@ -502,35 +546,32 @@ function build(
     const def = chunk.def!;
     const rep = chunk.rep!;
     const offs = new Int32Array(n + 1);
-    const starts: number[] = [];
+    const start = new Int32Array(chunk.entries);
+    const end = new Int32Array(chunk.entries);
+    let m = 0;
     for (let i = 0; i < n; i++) {
       const s = rg.start[i];
       const e = rg.end[i];
       if (def[s] >= r.def) {
-        for (let p = s; p < e; p++) {
-          if (p === s || rep[p] === r.rep) starts.push(p);
-          else if (rep[p] < r.rep) throw new ParquetCorrupt("repetition levels out of order");
+        start[m++] = s;
+        for (let p = s + 1; p < e; p++) {
+          const rp = rep[p];
+          if (rp === r.rep) {
+            end[m - 1] = p;
+            start[m++] = p;
+          } else if (rp < r.rep) throw new ParquetCorrupt("repetition levels out of order");
         }
+        end[m - 1] = e;
       }
-      offs[i + 1] = starts.length;
+      offs[i + 1] = m;
     }
-    const start = Int32Array.from(starts);
-    const end = new Int32Array(start.length);
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      for (let j = offs[i]; j < offs[i + 1]; j++) {
-        end[j] = j + 1 < offs[i + 1] ? start[j + 1] : rg.end[i];
-      }
-      at = offs[i + 1];
-    }
-    void at;
     if (offsets === null) offsets = offs;
     else if (offs[n] !== offsets[n]) {
       throw new ParquetCorrupt(
         `the leaves of "${shape.node.path.join(".")}" disagree on its elements`,
       );
     }
-    inner.set(leaf, { start, end });
+    inner.set(leaf, { start: start.subarray(0, m), end: end.subarray(0, m) });
   }
   const child = build(shape.element, leaves, inner);
   const elementName = shape.element.node === r ? r.name : shape.element.node.name;

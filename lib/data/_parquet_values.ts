@@ -381,8 +381,9 @@ export function fromDictionary(dict: Physical, codes: Int32Array): Physical {
     case "flba": {
       const w = dict.width;
       const out = new Uint8Array(n * w);
+      const src = dict.data;
       for (let i = 0; i < n; i++) {
-        out.set(dict.data.subarray(codes[i] * w, codes[i] * w + w), i * w);
+        for (let b = codes[i] * w, o = i * w, e = b + w; b < e; b++) out[o++] = src[b];
       }
       return { kind: "flba", width: w, data: out };
     }
@@ -394,11 +395,14 @@ export function fromDictionary(dict: Physical, codes: Int32Array): Physical {
         offsets[i + 1] = total;
       }
       const data = new Uint8Array(total);
+      const src = dict.data;
+      const offs = dict.offsets;
       for (let i = 0; i < n; i++) {
-        data.set(
-          dict.data.subarray(dict.offsets[codes[i]], dict.offsets[codes[i] + 1]),
-          offsets[i],
-        );
+        const s = offs[codes[i]];
+        const e = offs[codes[i] + 1];
+        let o = offsets[i];
+        if (e - s > 32) data.set(src.subarray(s, e), o);
+        else for (let b = s; b < e; b++) data[o++] = src[b];
       }
       return { kind: "bytes", offsets, data };
     }

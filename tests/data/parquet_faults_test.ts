@@ -221,6 +221,53 @@ Deno.test("issue 17 faults: each is a ParquetError naming file, row group and co
     new DataView(lying.buffer).setUint32(lying.length - 8, lying.length, true);
     await rejects(await write(lying), {}, /declares \d+ bytes of metadata/);
   });
+  await t.step("invalid UTF-8 in a string column (flat and inside a list)", async () => {
+    const bad = craft(SCHEMA, [{
+      rows: 3,
+      chunks: [
+        {
+          path: ["a"],
+          type: INT32,
+          numValues: 3,
+          pages: [{ count: 3, values: plainOf.i32([7, 9]), def: { levels: [1, 0, 1], width: 1 } }],
+        },
+        {
+          path: ["b"],
+          type: BYTE_ARRAY,
+          numValues: 3,
+          pages: [{
+            count: 3,
+            values: plainOf.bytes(["x", Uint8Array.from([0xff, 0xfe, 0x01]), "z"]),
+          }],
+        },
+      ],
+    }]);
+    await rejects(await write(bad), { rowGroup: 0, column: "b" }, /not valid UTF-8/);
+    const listed = craft([
+      { name: "schema", children: 1 },
+      { name: "l", repetition: OPTIONAL, converted: LIST, children: 1 },
+      { name: "list", repetition: REPEATED, children: 1 },
+      { name: "element", type: BYTE_ARRAY, repetition: OPTIONAL, converted: UTF8 },
+    ], [{
+      rows: 1,
+      chunks: [{
+        path: ["l", "list", "element"],
+        type: BYTE_ARRAY,
+        numValues: 2,
+        pages: [{
+          count: 2,
+          values: plainOf.bytes(["ok", Uint8Array.from([0xc3, 0x28])]),
+          def: { levels: [3, 3], width: 2 },
+          rep: { levels: [0, 1], width: 1 },
+        }],
+      }],
+    }]);
+    await rejects(
+      await write(listed),
+      { rowGroup: 0, column: "l.list.element" },
+      /string value 1 is not valid UTF-8 \(bytes c3 28/,
+    );
+  });
   await t.step("a page that holds more values than its row group", async () => {
     const path = await write(
       base({ count: 4, def: { levels: [1, 0, 1, 1], width: 1 }, values: plainOf.i32([7, 9, 1]) }),
