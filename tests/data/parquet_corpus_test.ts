@@ -102,6 +102,33 @@ Deno.test("DuckDB-written files: every value equals DuckDB's read, 6 codecs × d
         });
       }
     }
+    await t.step(
+      "projection by top-level name and by struct path; batchRows slices nested columns",
+      async () => {
+        const path = `${dir}/t_snappy_V2.parquet`;
+        const { rows, batches } = await readAll(path, {
+          columns: ["st.b", "id", "deep.y.z", "lst"],
+          batchRows: 700,
+        });
+        assert.deepEqual(batches[0].schema.fields.map((f) => f.name), ["st", "id", "deep", "lst"]);
+        assert.ok(batches.every((b) => b.numRows <= 700));
+        const theirs = await duck(
+          `select case when st is null then null else to_json({'b': st.b})::VARCHAR end as st,
+                id::VARCHAR as id, to_json({'y': {'z': deep.y.z}})::VARCHAR as deep,
+                to_json(lst)::VARCHAR as lst
+         from read_parquet('${path}', file_row_number = true) order by file_row_number`,
+        );
+        assert.equal(rows.length, N);
+        for (let r = 0; r < N; r++) {
+          const want = Object.fromEntries(
+            Object.entries(theirs[r]).map((
+              [k, v],
+            ) => [k, k === "id" || v === null ? v : JSON.parse(v as string)]),
+          );
+          assert.deepEqual(rows[r], want, `row ${r}`);
+        }
+      },
+    );
     await t.step("types are exact Arrow types", async () => {
       const { batches } = await readAll(`${dir}/t_zstd_V1.parquet`);
       const types = Object.fromEntries(
