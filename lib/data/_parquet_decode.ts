@@ -57,38 +57,67 @@ function scatter(
   valid: Uint8Array | null,
 ): void {
   const size = dict.length;
-  for (let j = 0; j < n; j++) {
-    if (codes[j] >>> 0 >= size) {
-      throw new ParquetCorrupt(`dictionary index ${codes[j]} is out of range (${size} entries)`);
-    }
-  }
+  // Each loop checks its index as it goes (one pass over the codes, and a
+  // branch that is never taken on sound data).
+  let bad = 0;
+  let failed = false;
   if (out.BYTES_PER_ELEMENT === 8) {
     const o = new Int32Array(out.buffer, out.byteOffset, out.length * 2);
     const d = new Int32Array(dict.buffer, dict.byteOffset, size * 2);
     if (valid === null) {
       for (let j = 0, k = 2 * at; j < n; j++, k += 2) {
-        const c = 2 * codes[j];
-        o[k] = d[c];
-        o[k + 1] = d[c + 1];
+        const c = codes[j];
+        if (c >>> 0 >= size) {
+          bad = c;
+          failed = true;
+          break;
+        }
+        o[k] = d[2 * c];
+        o[k + 1] = d[2 * c + 1];
       }
     } else {
       let j = 0;
       for (let k = at; j < n; k++) {
         if (valid[k] === 0) continue;
-        const c = 2 * codes[j++];
-        o[2 * k] = d[c];
-        o[2 * k + 1] = d[c + 1];
+        const c = codes[j++];
+        if (c >>> 0 >= size) {
+          bad = c;
+          failed = true;
+          break;
+        }
+        o[2 * k] = d[2 * c];
+        o[2 * k + 1] = d[2 * c + 1];
       }
     }
-    return;
-  }
-  const o = out as Int32Array;
-  const d = dict as Int32Array;
-  if (valid === null) {
-    for (let j = 0; j < n; j++) o[at + j] = d[codes[j]];
   } else {
-    let j = 0;
-    for (let k = at; j < n; k++) if (valid[k] !== 0) o[k] = d[codes[j++]];
+    const o = out as Int32Array;
+    const d = dict as Int32Array;
+    if (valid === null) {
+      for (let j = 0; j < n; j++) {
+        const c = codes[j];
+        if (c >>> 0 >= size) {
+          bad = c;
+          failed = true;
+          break;
+        }
+        o[at + j] = d[c];
+      }
+    } else {
+      let j = 0;
+      for (let k = at; j < n; k++) {
+        if (valid[k] === 0) continue;
+        const c = codes[j++];
+        if (c >>> 0 >= size) {
+          bad = c;
+          failed = true;
+          break;
+        }
+        o[k] = d[c];
+      }
+    }
+  }
+  if (failed) {
+    throw new ParquetCorrupt(`dictionary index ${bad} is out of range (${size} entries)`);
   }
 }
 

@@ -84,6 +84,12 @@ interface Plan {
   leaves: SchemaNode[];
   convert: ConvertOptions;
   verify: boolean;
+  /**
+   * Two sets of column-chunk buffers, reused across row groups: group g reads
+   * into set g % 2 while group g − 1, in the other set, decodes. Nothing
+   * decoded aliases them (values are copied out of pages).
+   */
+  buffers: [Map<SchemaNode, Uint8Array>, Map<SchemaNode, Uint8Array>];
 }
 
 const KNOWN = new Set([
@@ -192,10 +198,19 @@ function fetchGroup(plan: Plan, g: number): Promise<Map<SchemaNode, Uint8Array>>
   const group = plan.footer.metadata.row_groups[g];
   if (!group) return null;
   const dataEnd = plan.file.byteLength - 8 - plan.footer.metadata.metadata_length;
+  const set = plan.buffers[g % 2];
   const reads = plan.leaves.map(async (leaf) => {
     const meta = group.columns[leaf.column].meta_data!;
     const [start, end] = chunkRange(meta, dataEnd);
-    return [leaf, await plan.file.read(start, end)] as const;
+    let buffer = set.get(leaf);
+    if (!buffer || buffer.length < end - start) {
+      // Grow to the largest chunk seen (with headroom), so later groups reuse it.
+      buffer = new Uint8Array(Math.max(end - start, Math.ceil((buffer?.length ?? 0) * 1.25)));
+      set.set(leaf, buffer);
+    }
+    const bytes = buffer.subarray(0, end - start);
+    await plan.file.readInto(bytes, start);
+    return [leaf, bytes] as const;
   });
   const all = Promise.all(reads).then((pairs) => new Map(pairs));
   all.catch(() => {}); // an abandoned read-ahead must not be an unhandled rejection
@@ -344,6 +359,7 @@ export function parquet(source: string | URL, options: ParquetOptions = {}): Dat
         leaves,
         convert,
         verify: options.verifyChecksums ?? true,
+        buffers: [new Map(), new Map()],
       };
       const totalRows = footer.groupRows.reduce((a, b) => a + b, 0);
       const progress = trackProgress(options.progress, `parquet ${base}`, totalRows, "rows");
