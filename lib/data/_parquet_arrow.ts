@@ -503,9 +503,9 @@ function build(
   const bitmap = valid ? packValidity(valid, n) : undefined;
   if (shape.kind === "leaf") {
     const s = leaves.get(shape.node)!;
+    // Every entry present and an instance: the instances are the entries, in order.
+    if (s.dense.length === n && n === s.chunk.entries) return s.dense;
     const vi = valueIndexOf(s, shape.node.def);
-    const identity = s.chunk.rep === null && s.dense.length === n && n === s.chunk.entries;
-    if (identity) return s.dense;
     const idx = new Int32Array(n);
     let nulls = 0;
     for (let i = 0; i < n; i++) {

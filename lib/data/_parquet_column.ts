@@ -42,6 +42,7 @@ function cat(parts: Uint8Array[], n: number): Uint8Array {
 }
 
 function checkLevels(levels: Uint8Array, max: number, what: string): void {
+  if ((max & (max + 1)) === 0) return; // 2^k − 1: k-bit levels cannot exceed it
   for (let i = 0; i < levels.length; i++) {
     if (levels[i] > max) throw new ParquetCorrupt(`${what} level ${levels[i]} is above ${max}`);
   }

@@ -268,6 +268,39 @@ Deno.test("issue 17 faults: each is a ParquetError naming file, row group and co
       /string value 1 is not valid UTF-8 \(bytes c3 28/,
     );
   });
+  await t.step("a dictionary index past the dictionary", async () => {
+    const path = await write(craft(SCHEMA, [{
+      rows: 3,
+      chunks: [
+        {
+          path: ["a"],
+          type: INT32,
+          numValues: 3,
+          pages: [
+            { kind: "dict", count: 2, values: plainOf.i32([7, 9]) },
+            // bit width 3, one RLE run of 2 × code 5
+            {
+              count: 3,
+              values: Uint8Array.from([3, 4, 5]),
+              def: { levels: [1, 0, 1], width: 1 },
+              encoding: RLE_DICTIONARY,
+            },
+          ],
+        },
+        {
+          path: ["b"],
+          type: BYTE_ARRAY,
+          numValues: 3,
+          pages: [{ count: 3, values: plainOf.bytes(["x", "y", "z"]) }],
+        },
+      ],
+    }]));
+    await rejects(
+      path,
+      { rowGroup: 0, column: "a" },
+      /dictionary index 5 is out of range \(2 entries\)/,
+    );
+  });
   await t.step("a page that holds more values than its row group", async () => {
     const path = await write(
       base({ count: 4, def: { levels: [1, 0, 1, 1], width: 1 }, values: plainOf.i32([7, 9, 1]) }),
