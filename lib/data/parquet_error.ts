@@ -24,6 +24,8 @@ export class ParquetError extends Error {
   readonly problem: string;
 
   /**
+   * An error about `file`, located where known.
+   *
    * @param file The file or URL.
    * @param problem What is wrong (the feature or the corruption).
    * @param where Row group, column path and row, when known.
