@@ -49,7 +49,8 @@ export function chunkRange(meta: ColumnMetaData, dataEnd: number): [number, numb
     : int(meta.dictionary_page_offset, "dictionary_page_offset", dataEnd);
   const start = dict > 0 && dict < data ? dict : data;
   const size = int(meta.total_compressed_size, "total_compressed_size", dataEnd);
-  if (start < 4 || size === 0 || start + size > dataEnd) {
+  const empty = size === 0 && Number(meta.num_values) === 0;
+  if (start < 4 || (size === 0 && !empty) || start + size > dataEnd) {
     throw new ParquetCorrupt(
       `column chunk at bytes ${start}–${start + size} (total_compressed_size ${size}) ` +
         `lies outside the file's data (bytes 4–${dataEnd})`,

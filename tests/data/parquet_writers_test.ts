@@ -270,3 +270,31 @@ Deno.test("polars files: 6 codecs, every value equals DuckDB's read", async (t) 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("arrow-rs Decimal256 (precision 60, FIXED_LEN_BYTE_ARRAY) reads back every value exactly", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "memkit-pqd-" });
+  try {
+    const n = 500;
+    const want = Array.from(
+      { length: n },
+      (_, i) => (BigInt(i - 250) * 10n ** 50n + BigInt(i) * 7n) * (i % 2 ? -1n : 1n),
+    );
+    const words = new Uint32Array(n * 8);
+    want.forEach((v, i) => {
+      for (let w = 0; w < 8; w++) {
+        words[i * 8 + w] = Number(BigInt.asUintN(32, v >> BigInt(32 * w)));
+      }
+    });
+    const t = new Table({
+      d: makeVector(makeData({ type: new Decimal(5, 60, 256), length: n, data: words })),
+    });
+    const path = `${dir}/d256.parquet`;
+    await Deno.writeFile(path, pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(t, "stream"))));
+    const { rows, batches } = await readAll(path);
+    const type = batches[0].schema.fields[0].type as Decimal;
+    assert.deepEqual([type.bitWidth, type.precision, type.scale], [256, 60, 5]);
+    assert.deepEqual(rows.map((r) => r.d), want.map(String));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
