@@ -289,14 +289,14 @@ export function decodeColumnChunk(
         if (width) hybrid(page, pos + 1, page.length, width, codes);
         else codes.fill(0); // width 0: every index is 0 (the scratch holds old codes)
       }
-      scatter(values, dict, codes, n, row, valid);
+      scatter(values, dict, codes, n, row, nulls === 0 ? null : valid);
     } else if (encoding === "PLAIN") {
       const p = plain(page, pos, n, type, width);
       const data = strings ? stringCodes(p, strings) : (p as { data: Values }).data;
       if ((data.constructor as Ctor) !== (values.constructor as Ctor)) {
         throw new ParquetCorrupt(`a plain page decoded as ${data.constructor.name}`);
       }
-      place(values, data, n, row, valid);
+      place(values, data, n, row, nulls === 0 ? null : valid);
     } else {
       throw new UnsupportedEncoding(encoding);
     }
