@@ -422,7 +422,7 @@ function valueIndexOf(s: LeafState, maxDef: number): Int32Array {
 }
 
 /** Top-level ranges (one per row) of a leaf. */
-function rowRanges(chunk: LeafChunk, rows: number): Ranges {
+function rowRanges(chunk: LeafChunk, rows: number, leaf: SchemaNode): Ranges {
   const start = new Int32Array(rows);
   const end = new Int32Array(rows);
   if (chunk.rep === null) {
@@ -432,14 +432,24 @@ function rowRanges(chunk: LeafChunk, rows: number): Ranges {
     }
     return { start, end };
   }
+  const rep = chunk.rep;
   let r = -1;
   for (let i = 0; i < chunk.entries; i++) {
-    if (chunk.rep[i] === 0) {
-      if (r >= 0) end[r] = i;
-      start[++r] = i;
+    if (rep[i] === 0) {
+      if (++r >= rows) break;
+      if (r > 0) end[r - 1] = i;
+      start[r] = i;
     }
   }
-  if (r >= 0) end[r] = chunk.entries;
+  let found = r + 1;
+  if (found > rows) {
+    found = rows;
+    for (let i = start[rows - 1] + 1; i < chunk.entries; i++) if (rep[i] === 0) found++;
+  }
+  if (found !== rows) {
+    throw new ParquetCorrupt(`leaf "${leaf.path.join(".")}" holds ${found} rows, expected ${rows}`);
+  }
+  if (rows > 0) end[rows - 1] = chunk.entries;
   return { start, end };
 }
 
@@ -469,13 +479,13 @@ export function assemble(
   const ranges = new Map<SchemaNode, Ranges>();
   for (const leaf of shapeLeaves(shape)) {
     const s = leaves.get(leaf)!;
-    const rowsOf = s.chunk.rep === null ? s.chunk.entries : countRows(s.chunk.rep);
-    if (rowsOf !== rows) {
+    const found = s.chunk.rep === null ? s.chunk.entries : -1;
+    if (found >= 0 && found !== rows) {
       throw new ParquetCorrupt(
-        `leaf "${leaf.path.join(".")}" holds ${rowsOf} rows, expected ${rows}`,
+        `leaf "${leaf.path.join(".")}" holds ${found} rows, expected ${rows}`,
       );
     }
-    ranges.set(leaf, rowRanges(s.chunk, rows));
+    ranges.set(leaf, rowRanges(s.chunk, rows, leaf));
   }
   return build(shape, leaves, ranges);
 }
@@ -483,12 +493,6 @@ export function assemble(
 function contiguous(idx: Int32Array): boolean {
   for (let i = 1; i < idx.length; i++) if (idx[i] !== idx[i - 1] + 1) return false;
   return true;
-}
-
-function countRows(rep: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < rep.length; i++) if (rep[i] === 0) n++;
-  return n;
 }
 
 function build(

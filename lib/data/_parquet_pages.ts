@@ -205,6 +205,20 @@ function unpack(
   stop: number,
 ): void {
   let p = pos;
+  if (width === 1) {
+    // Levels of optional and repeated fields: eight values per byte, unrolled.
+    for (; i + 8 <= stop; i += 8) {
+      const b = bytes[p++];
+      out[i] = b & 1;
+      out[i + 1] = (b >> 1) & 1;
+      out[i + 2] = (b >> 2) & 1;
+      out[i + 3] = (b >> 3) & 1;
+      out[i + 4] = (b >> 4) & 1;
+      out[i + 5] = (b >> 5) & 1;
+      out[i + 6] = (b >> 6) & 1;
+      out[i + 7] = b >> 7;
+    }
+  }
   let buf = 0;
   let bits = 0;
   while (i < stop) {
