@@ -63,6 +63,7 @@ export function decodeLeafChunk(
   }
   const maxDef = leaf.def;
   const maxRep = leaf.rep;
+  const chunkValues = Number(meta.num_values);
   const defs: Uint8Array[] = [];
   const reps: Uint8Array[] = [];
   const values: Physical[] = [];
@@ -87,6 +88,15 @@ export function decodeLeafChunk(
     let rep: Uint8Array | null = null;
     let data: Uint8Array;
     let pos = 0;
+    // Checked before any allocation sized by it: no page holds more entries
+    // than its column chunk declares (nor, for flat leaves, than rows remain).
+    const declared = (h.data_page_header ?? h.data_page_header_v2)!.num_values;
+    const room = maxRep > 0 ? chunkValues - entries : rows - rowsSeen;
+    if (declared > room) {
+      throw new ParquetCorrupt(
+        `a page holds ${declared} values, past the ${room} its column chunk has left`,
+      );
+    }
     if (h.type === "DATA_PAGE") {
       const d = h.data_page_header!;
       n = d.num_values;
