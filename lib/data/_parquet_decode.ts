@@ -16,16 +16,6 @@ export interface DecodedColumn {
   valid: Uint8Array | null;
 }
 
-const NUMERIC = new Set(["INT32", "INT64", "FLOAT", "DOUBLE"]);
-
-/** Whether the fast path can decode this column. */
-export function fastColumn(el: SchemaElement, stringColumn: boolean): boolean {
-  if (el.converted_type === "DECIMAL" || el.logical_type?.type === "DECIMAL") return false;
-  if (el.converted_type === "INTERVAL" || el.repetition_type === "REPEATED") return false;
-  if (stringColumn) return el.type === "BYTE_ARRAY";
-  return NUMERIC.has(el.type ?? "");
-}
-
 type Ctor = new (n: number) => Values;
 
 function makeValues(type: string, rows: number, strings: boolean): Values {

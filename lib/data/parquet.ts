@@ -15,15 +15,8 @@ import {
   shapeLeaves,
   shapeOf,
 } from "./_parquet_schema.ts";
-import {
-  assemble,
-  type ConvertOptions,
-  denseLeaf,
-  dictionaryLeaf,
-  isText,
-  type LeafState,
-  leafType,
-} from "./_parquet_arrow.ts";
+import { type ConvertOptions, denseLeaf, isText, leafType } from "./_parquet_arrow.ts";
+import { assemble, dictionaryLeaf, type LeafState } from "./_parquet_assemble.ts";
 import { ParquetError } from "./parquet_error.ts";
 
 /** Options for {@linkcode parquet}. */
