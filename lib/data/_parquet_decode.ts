@@ -111,6 +111,31 @@ function scatter(
   }
 }
 
+/**
+ * Whether any 8-byte dictionary entry, read as a float64, is a NaN: only
+ * those bit patterns may change when moved through a Float64Array (negative
+ * int64s down to −2^52 are such patterns).
+ */
+function hasNaNBits(dict: Values): boolean {
+  const f = new Float64Array(dict.buffer, dict.byteOffset, dict.length);
+  for (let i = 0; i < f.length; i++) if (f[i] !== f[i]) return true;
+  return false;
+}
+
+/** `scatter` without nulls for NaN-free 8-byte dictionaries: one float64 word per value. */
+function gather64(out: Values, dict: Values, codes: Int32Array, n: number, at: number): void {
+  const o = new Float64Array(out.buffer, out.byteOffset, out.length);
+  const d = new Float64Array(dict.buffer, dict.byteOffset, dict.length);
+  const size = d.length;
+  for (let j = 0; j < n; j++) {
+    const c = codes[j];
+    if (c >>> 0 >= size) {
+      throw new ParquetCorrupt(`dictionary index ${c} is out of range (${size} entries)`);
+    }
+    o[at + j] = d[c];
+  }
+}
+
 /** Copies `n` plain values into `out` from `at`, skipping null slots. */
 function place(out: Values, plain: Values, n: number, at: number, valid: Uint8Array | null): void {
   if (valid === null) {
@@ -196,6 +221,7 @@ export function decodeColumnChunk(
   // garbage ArrayBuffers are freed lazily (they inflate peak RSS).
   const valid = optional ? scratchValid(rows) : null;
   let dict: Values | null = null; // numeric dictionary, or string remap to growing codes
+  let wordCopy = false; // an 8-byte dictionary that moves exactly as float64 words
   let offset = 0;
   let row = 0;
   let totalNulls = 0;
@@ -209,6 +235,7 @@ export function decodeColumnChunk(
       const n = header.dictionary_page_header!.num_values;
       const p = plain(page, 0, n, type, width);
       dict = strings ? stringCodes(p, strings) : (p as { data: Values }).data;
+      wordCopy = dict.BYTES_PER_ELEMENT === 8 && !hasNaNBits(dict);
       continue;
     }
     let count: number;
@@ -279,7 +306,8 @@ export function decodeColumnChunk(
         if (width) hybrid(page, pos + 1, page.length, width, codes);
         else codes.fill(0); // width 0: every index is 0 (the scratch holds old codes)
       }
-      scatter(values, dict, codes, n, row, nulls === 0 ? null : valid);
+      if (wordCopy && nulls === 0) gather64(values, dict, codes, n, row);
+      else scatter(values, dict, codes, n, row, nulls === 0 ? null : valid);
     } else if (encoding === "PLAIN") {
       const p = plain(page, pos, n, type, width);
       const data = strings ? stringCodes(p, strings) : (p as { data: Values }).data;

@@ -218,6 +218,18 @@ function unpack(
       out[i + 6] = (b >> 6) & 1;
       out[i + 7] = b >> 7;
     }
+  } else {
+    // Dictionary indices: each group of 8 values is `width` bytes; read each
+    // value from one 32-bit little-endian window (no branches), while the
+    // window stays inside the array (V8 must never read past it).
+    const limit = bytes.length - width - 3;
+    for (; i + 8 <= stop && p <= limit; i += 8, p += width) {
+      for (let j = 0, bit = 0; j < 8; j++, bit += width) {
+        const b = p + (bit >> 3);
+        const w = bytes[b] | (bytes[b + 1] << 8) | (bytes[b + 2] << 16) | (bytes[b + 3] << 24);
+        out[i + j] = (w >>> (bit & 7)) & mask;
+      }
+    }
   }
   let buf = 0;
   let bits = 0;

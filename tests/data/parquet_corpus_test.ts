@@ -150,3 +150,29 @@ Deno.test("DuckDB-written files: every value equals DuckDB's read, 6 codecs × d
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("int64 dictionaries whose values are float64 NaN bit patterns stay exact", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "memkit-pqn-" });
+  try {
+    const path = `${dir}/nan_bits.parquet`;
+    // -1, -2^52 and 0x7FF0…01 are NaN patterns as float64; the second column has none.
+    const nanish = "[-1, -4503599627370496, 9218868437227405313, -9223372036854775808, 42]";
+    const plain = "[1, 4503599627370496, 4611686018427387904, 7]";
+    await duck(
+      `copy (select (${nanish}::BIGINT[])[1 + i % 5] as a, (${plain}::BIGINT[])[1 + i % 4] as b,
+                    case when i % 3 = 0 then null else (${nanish}::BIGINT[])[1 + i % 5] end as c
+             from range(20000) t(i))
+       to '${path}' (format parquet, compression zstd)`,
+    );
+    const meta = await duck(`select encodings from parquet_metadata('${path}')`);
+    assert.ok(meta.every((m) => String(m.encodings).includes("DICTIONARY")), "dictionary-encoded");
+    const theirs = await duck(
+      `select a::VARCHAR a, b::VARCHAR b, c::VARCHAR c
+       from read_parquet('${path}', file_row_number = true) order by file_row_number`,
+    );
+    const { rows } = await readAll(path);
+    assert.deepEqual(rows, theirs);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
