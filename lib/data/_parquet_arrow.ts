@@ -284,6 +284,17 @@ function decimalWords(type: Decimal, values: Physical, rowOf: (k: number) => num
       }
     } else if (d instanceof BigInt64Array) {
       const h = new Int32Array(d.buffer, d.byteOffset, n * 2);
+      if (words === 4) {
+        for (let i = 0, o = 0; i < n; i++, o += 4) {
+          const hi = h[2 * i + 1];
+          const sign = hi >> 31;
+          out[o] = h[2 * i];
+          out[o + 1] = hi;
+          out[o + 2] = sign;
+          out[o + 3] = sign;
+        }
+        return out;
+      }
       for (let i = 0; i < n; i++) {
         out[i * words] = h[2 * i];
         out[i * words + 1] = h[2 * i + 1];

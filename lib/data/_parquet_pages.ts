@@ -121,7 +121,7 @@ export function readPage(
   return { page: { header, body }, next: reader.offset + size };
 }
 
-type Native = (b: Uint8Array, o: { maxOutputLength: number }) => Uint8Array;
+type Native = (b: Uint8Array, o: { maxOutputLength: number; chunkSize: number }) => Uint8Array;
 const z = zlib as unknown as Record<string, Native | undefined>;
 const NATIVE: Partial<Record<CompressionCodec, Native | undefined>> = {
   GZIP: z.gunzipSync,
@@ -159,7 +159,12 @@ export function decompress(codec: CompressionCodec, input: Uint8Array, size: num
   const native = NATIVE[codec];
   try {
     if (native) {
-      out = native(input, { maxOutputLength: Math.max(size, 1) });
+      // One output chunk of the declared size (capped at 8 MiB, so a lying
+      // header cannot make it allocate more): no concatenation of 16 KiB pieces.
+      out = native(input, {
+        maxOutputLength: Math.max(size, 1),
+        chunkSize: Math.min(Math.max(size, 64), 8 << 20),
+      });
     } else {
       const fn = fallback[codec];
       if (!fn) throw new ParquetCorrupt(`compression codec ${codec} is not supported`);

@@ -387,26 +387,31 @@ export function fromDictionary(dict: Physical, codes: Int32Array): Physical {
       }
       return { kind: "flba", width: w, data: out };
     }
-    case "bytes": {
-      const offsets = new Int32Array(n + 1);
-      let total = 0;
-      for (let i = 0; i < n; i++) {
-        total += dict.offsets[codes[i] + 1] - dict.offsets[codes[i]];
-        offsets[i + 1] = total;
-      }
-      const data = new Uint8Array(total);
-      const src = dict.data;
-      const offs = dict.offsets;
-      for (let i = 0; i < n; i++) {
-        const s = offs[codes[i]];
-        const e = offs[codes[i] + 1];
-        let o = offsets[i];
-        if (e - s > 32) data.set(src.subarray(s, e), o);
-        else for (let b = s; b < e; b++) data[o++] = src[b];
-      }
-      return { kind: "bytes", offsets, data };
-    }
+    case "bytes":
+      return gatherBytes(dict, codes);
   }
+}
+
+/** Dictionary byte arrays gathered by code (its own function: one shape, optimised alone). */
+function gatherBytes(dict: { offsets: Int32Array; data: Uint8Array }, codes: Int32Array): Physical {
+  const n = codes.length;
+  const offsets = new Int32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    total += dict.offsets[codes[i] + 1] - dict.offsets[codes[i]];
+    offsets[i + 1] = total;
+  }
+  const data = new Uint8Array(total);
+  const src = dict.data;
+  const offs = dict.offsets;
+  for (let i = 0; i < n; i++) {
+    const s = offs[codes[i]];
+    const e = offs[codes[i] + 1];
+    let o = offsets[i];
+    if (e - s > 32) data.set(src.subarray(s, e), o);
+    else for (let b = s; b < e; b++) data[o++] = src[b];
+  }
+  return { kind: "bytes", offsets, data };
 }
 
 /** Concatenates the physical values of a chunk's pages. */
