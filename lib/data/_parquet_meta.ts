@@ -59,32 +59,52 @@ export function chunkRange(meta: ColumnMetaData, dataEnd: number): [number, numb
   return [start, start + size];
 }
 
-/** Reads and validates the footer of an open file. */
-export async function readFooter(file: RandomAccess, name: string): Promise<Footer> {
+/**
+ * Reads and validates the footer of an open file. `given`: footer metadata
+ * already read (a many-file dataset passes it with only the row groups to
+ * read); it is validated the same way, against this file's size.
+ */
+export async function readFooter(
+  file: RandomAccess,
+  name: string,
+  given?: FileMetaData,
+): Promise<Footer> {
   const size = file.byteLength;
   const fail = (problem: string, where: { rowGroup?: number; column?: string } = {}, e?: unknown) =>
     new ParquetError(name, problem, where, e);
-  if (size < 12) {
-    throw fail(`the file has ${size} bytes; a Parquet file needs at least 12 (PAR1 … PAR1)`);
-  }
-  const tail = await file.read(size - 8, size);
-  const head = await file.read(0, 4);
-  const magic = (b: Uint8Array) => String.fromCharCode(...b);
-  if (magic(tail.subarray(4)) !== "PAR1" || magic(head) !== "PAR1") {
-    const m = magic(tail.subarray(4)) === "PARE" ? " (encrypted footers are not supported)" : "";
-    throw fail(`not a Parquet file: no PAR1 magic at its start and end${m}`);
-  }
-  const length = new DataView(tail.buffer, tail.byteOffset, 8).getUint32(0, true);
-  if (length === 0 || length > size - 12) {
-    throw fail(`the footer declares ${length} bytes of metadata in a file of ${size} bytes`);
-  }
-  const dataEnd = size - 8 - length;
-  const bytes = await file.read(dataEnd, size);
   let metadata: FileMetaData;
-  try {
-    metadata = parquetMetadata(bytes, { geoparquet: false });
-  } catch (e) {
-    throw fail(`the footer metadata is corrupt (${(e as Error).message})`, {}, e);
+  let dataEnd: number;
+  if (given) {
+    metadata = given;
+    const length = Number(given.metadata_length);
+    if (!(Number.isInteger(length) && length > 0 && length <= size - 12)) {
+      throw fail(
+        `the given footer declares ${length} bytes of metadata in a file of ${size} bytes`,
+      );
+    }
+    dataEnd = size - 8 - length;
+  } else {
+    if (size < 12) {
+      throw fail(`the file has ${size} bytes; a Parquet file needs at least 12 (PAR1 … PAR1)`);
+    }
+    const tail = await file.read(size - 8, size);
+    const head = await file.read(0, 4);
+    const magic = (b: Uint8Array) => String.fromCharCode(...b);
+    if (magic(tail.subarray(4)) !== "PAR1" || magic(head) !== "PAR1") {
+      const m = magic(tail.subarray(4)) === "PARE" ? " (encrypted footers are not supported)" : "";
+      throw fail(`not a Parquet file: no PAR1 magic at its start and end${m}`);
+    }
+    const length = new DataView(tail.buffer, tail.byteOffset, 8).getUint32(0, true);
+    if (length === 0 || length > size - 12) {
+      throw fail(`the footer declares ${length} bytes of metadata in a file of ${size} bytes`);
+    }
+    dataEnd = size - 8 - length;
+    const bytes = await file.read(dataEnd, size);
+    try {
+      metadata = parquetMetadata(bytes, { geoparquet: false });
+    } catch (e) {
+      throw fail(`the footer metadata is corrupt (${(e as Error).message})`, {}, e);
+    }
   }
   let top: SchemaNode[];
   try {
@@ -152,7 +172,8 @@ export async function readFooter(file: RandomAccess, name: string): Promise<Foot
   } catch (e) {
     throw fail((e as Error).message, {}, e);
   }
-  if (declared !== total) {
+  // A given footer may keep only some row groups.
+  if (declared !== total && !given) {
     throw fail(`the footer declares ${declared} rows, its row groups hold ${total}`);
   }
   return { metadata, top, leaves, groupRows };

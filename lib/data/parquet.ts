@@ -1,7 +1,9 @@
 import type { Data, DataType, RecordBatch } from "apache-arrow";
-import type { ColumnMetaData } from "hyparquet";
+import type { ColumnMetaData, FileMetaData } from "hyparquet";
 import { dataBytes, fixedData, GrowingDictionary, makeBatch, packValidity } from "./_batch.ts";
 import { Dataset, type StageOptions } from "./dataset.ts";
+import { files, type ManyFilesOptions } from "./files.ts";
+import { splitOptions, wantsFiles } from "./_multi.ts";
 import { openRandomAccess, type RandomAccess, sourceName } from "./_source.ts";
 import { trackProgress } from "./_progress.ts";
 import { decodeColumnChunk, UnsupportedEncoding } from "./_parquet_decode.ts";
@@ -20,7 +22,7 @@ import { assemble, dictionaryLeaf, type LeafState } from "./_parquet_assemble.ts
 import { ParquetError } from "./parquet_error.ts";
 
 /** Options for {@linkcode parquet}. */
-export interface ParquetOptions extends StageOptions {
+export interface ParquetOptions extends StageOptions, ManyFilesOptions {
   /**
    * Columns to read (projection): top-level names, or dotted paths into
    * structs (`"s.a"` reads struct `s` with only its field `a`). Other
@@ -52,6 +54,13 @@ export interface ParquetOptions extends StageOptions {
    * @default {true}
    */
   verifyChecksums?: boolean;
+  /**
+   * The file's footer metadata (hyparquet's `FileMetaData`) when already
+   * read: a many-file dataset passes it in, keeping only the row groups to
+   * read; only its row groups are read.
+   * @default {read from the file}
+   */
+  metadata?: object;
 }
 
 type AnyData = Data<DataType>;
@@ -91,6 +100,7 @@ const KNOWN = new Set([
   "progress",
   "int96",
   "verifyChecksums",
+  "metadata",
   "signal",
   "probe",
   "name",
@@ -330,7 +340,13 @@ function decodeGroup(
  * if (rows !== 1000) throw new Error(`${rows}`);
  * ```
  */
-export function parquet(source: string | URL, options: ParquetOptions = {}): Dataset<RecordBatch> {
+export function parquet(
+  source: string | URL | (string | URL)[],
+  options: ParquetOptions = {},
+): Dataset<RecordBatch> {
+  if (Array.isArray(source) || wantsFiles(source, options)) {
+    return files(source, splitOptions("parquet", { ...options }));
+  }
   const name = sourceName(source);
   const base = name.split("/").pop() ?? name;
   checkOptions(name, options);
@@ -339,7 +355,7 @@ export function parquet(source: string | URL, options: ParquetOptions = {}): Dat
   return new Dataset<RecordBatch>(`parquet(${base})`, async function* (ctx) {
     const file = await openRandomAccess(source, "parquet", ctx.signal);
     try {
-      const footer = await readFooter(file, name);
+      const footer = await readFooter(file, name, options.metadata as FileMetaData | undefined);
       const outputs = planColumns(name, footer, options.columns, convert);
       const leaves = [...new Set(outputs.flatMap((o) => o.leaves))].sort((a, b) =>
         a.column - b.column
