@@ -4,8 +4,7 @@
  * compared value by value with DuckDB's own read of the same file.
  */
 import assert from "node:assert/strict";
-import { canonical, duck, readAll } from "./_parquet_ref.ts";
-import { parquet } from "../../mod.ts";
+import { duck, readAll } from "./_parquet_ref.ts";
 
 const N = 5000;
 
