@@ -15,6 +15,7 @@ export * from "./arrow.ts";
 export * from "./csv.ts";
 export * from "./jsonl.ts";
 export * from "./parquet.ts";
+export * from "./parquet_error.ts";
 export * from "./pool.ts";
 export * from "./mmap.ts";
 export * from "./files.ts";
