@@ -27,19 +27,7 @@ import { concatenateOp } from "./_op_concatenate.ts";
 import { downcastOp } from "./_op_downcast.ts";
 
 export type { OpenStage, StageContext, StageOptions } from "./_stage.ts";
-export type {
-  BatchOf,
-  BatchOptions,
-  BatchRow,
-  DowncastDataset,
-  DowncastDatasetOptions,
-  FilterOptions,
-  IterateOptions,
-  RowOf,
-  ShuffleOptions,
-  TensorBatch,
-  ToTensorsOptions,
-} from "./dataset_options.ts";
+export type * from "./dataset_options.ts";
 
 /**
  * A lazy, re-iterable stream of elements: by default Apache Arrow
