@@ -220,6 +220,8 @@ Deno.test({
               args: [
                 "run",
                 "-A",
+                "--config",
+                "deno.test.json",
                 "tests/data/_shard_child.ts",
                 "s3://data/flights/month=1/",
                 String(i),
