@@ -117,6 +117,7 @@ export { from } from "./lib/data/from.ts";
 export type { FromSource } from "./lib/data/from.ts";
 export { arrow } from "./lib/data/arrow.ts";
 export type { ArrowOptions } from "./lib/data/arrow.ts";
+export { ArrowFormatError } from "./lib/data/arrow_format_error.ts";
 export { csv } from "./lib/data/csv.ts";
 export type { CsvBadRow, CsvDataset, CsvOptions, CsvType } from "./lib/data/csv.ts";
 export { jsonl } from "./lib/data/jsonl.ts";
