@@ -35,6 +35,7 @@ import {
 import { CompressedVectorLoader, VectorLoader } from "apache-arrow/visitor/vectorloader";
 import lz4 from "lz4js";
 import { ArrowFormatError } from "./arrow_format_error.ts";
+import { verifyFooter, verifyMessage } from "./_arrow_fb.ts";
 
 type Zstd = {
   zstdDecompressSync?: (b: Uint8Array, o?: { maxOutputLength?: number }) => Uint8Array;
@@ -122,6 +123,8 @@ export function decodeMessage(meta: Uint8Array, offset: number, room?: number): 
   let message: Message;
   let type: MessageHeader;
   let bodyLength: number;
+  const bad = verifyMessage(meta);
+  if (bad) fault(`message metadata is malformed: ${bad}`, { offset });
   try {
     message = Message.decode(meta);
     type = message.headerType;
@@ -205,6 +208,8 @@ export function parseFooter(bytes: Uint8Array, footerStart: number): FileLayout 
   let footer: ReturnType<typeof Footer.decode>;
   let schema: Schema;
   let nd: number, nb: number;
+  const bad = verifyFooter(bytes);
+  if (bad) fault(`footer is malformed: ${bad}`, { offset: footerStart });
   try {
     footer = Footer.decode(bytes);
     schema = footer.schema;
@@ -356,6 +361,35 @@ function checkRange(range: BufferRegion, bodyLength: number, index: number) {
 }
 
 const LENGTH_NO_COMPRESSION = -1n;
+const LZ4_BLOCK_MAX: Record<number, number> = { 4: 1 << 16, 5: 1 << 18, 6: 1 << 20, 7: 1 << 22 };
+
+/**
+ * Walks an LZ4 frame's block headers as lz4js will (it trusts them: a lying
+ * block size makes it loop for billions of steps): every block must fit in
+ * the bytes and in the frame's block size.
+ */
+function checkLz4Frame(src: Uint8Array, buffer: number) {
+  const bad = (what: string): never => fault(`LZ4 buffer ${buffer}: ${what}`);
+  const u32 = (at: number) =>
+    (src[at] | (src[at + 1] << 8) | (src[at + 2] << 16) | (src[at + 3] << 24)) >>> 0;
+  if (src.length < 7 || u32(0) !== 0x184d2204) bad("not an LZ4 frame (magic)");
+  const flags = src[4];
+  if ((flags & 0xc0) !== 0x40) bad(`unsupported frame version (flags ${flags})`);
+  const max = LZ4_BLOCK_MAX[(src[5] >> 4) & 7];
+  if (!max) bad(`invalid block size code ${(src[5] >> 4) & 7}`);
+  let at = 6 + (flags & 0x08 ? 8 : 0) + 1;
+  while (true) {
+    if (at + 4 > src.length) bad(`block header at ${at} runs past the ${src.length} bytes`);
+    const size = u32(at) & 0x7fffffff;
+    at += 4;
+    if (size === 0) return;
+    if (flags & 0x10) at += 4; // lz4js skips the block checksum here
+    if (size > max || at + size > src.length) {
+      bad(`block of ${size} bytes at ${at} does not fit (${src.length} bytes, blocks ≤ ${max})`);
+    }
+    at += size;
+  }
+}
 
 function decompress(header: BatchHeader, body: Uint8Array): {
   buffers: Uint8Array[];
@@ -396,6 +430,7 @@ function decompress(header: BatchHeader, body: Uint8Array): {
         if (size > cap) {
           fault(`LZ4 buffer ${i} declares ${size} bytes from ${src.length} compressed`);
         }
+        checkLz4Frame(src, i);
         out = Uint8Array.from(lz4.decompress(src, size));
       } else if (codec.decode === ZSTD_CODEC.decode) {
         out = new Uint8Array(zstd!(src, { maxOutputLength: Math.max(n, 1) }));
