@@ -12,7 +12,6 @@
 import * as zlib from "node:zlib";
 import {
   compressionRegistry,
-  CompressionType,
   type Data,
   type DataType,
   type Field,
@@ -35,24 +34,13 @@ import {
 import { CompressedVectorLoader, VectorLoader } from "apache-arrow/visitor/vectorloader";
 import lz4 from "lz4js";
 import { ArrowFormatError } from "./arrow_format_error.ts";
+import { lz4Decode, registerArrowCodecs, zstdDecode } from "./_arrow_codecs.ts";
 import { verifyFooter, verifyMessage } from "./_arrow_fb.ts";
 
 type Zstd = {
   zstdDecompressSync?: (b: Uint8Array, o?: { maxOutputLength?: number }) => Uint8Array;
 };
 const zstd = (zlib as Zstd).zstdDecompressSync;
-
-// IPC bodies compressed with LZ4 frames or ZSTD decode through these; an
-// application's own registration wins. Ours are also called with the
-// declared size as a hard limit (see decompress()).
-const LZ4_CODEC = { decode: (data: Uint8Array) => Uint8Array.from(lz4.decompress(data)) };
-const ZSTD_CODEC = { decode: (data: Uint8Array) => new Uint8Array(zstd!(data)) };
-if (!compressionRegistry.get(CompressionType.LZ4_FRAME)) {
-  compressionRegistry.set(CompressionType.LZ4_FRAME, LZ4_CODEC);
-}
-if (!compressionRegistry.get(CompressionType.ZSTD) && zstd) {
-  compressionRegistry.set(CompressionType.ZSTD, ZSTD_CODEC);
-}
 
 /** "ARROW1" */
 export const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31];
@@ -423,7 +411,7 @@ function decompress(header: BatchHeader, body: Uint8Array): {
       // instead of the uncompressed one; then only a bound applies.
       const exact = Number(declared) !== src.length;
       const n = exact ? Number(declared) : 2 ** 31 - 1;
-      if (codec.decode === LZ4_CODEC.decode) {
+      if (codec.decode === lz4Decode) {
         // LZ4 expands at most ~255:1; lz4js allocates the size it is given.
         const cap = src.length * 256 + 64;
         const size = exact ? n : Math.min(lz4.decompressBound(src), cap);
@@ -432,7 +420,7 @@ function decompress(header: BatchHeader, body: Uint8Array): {
         }
         checkLz4Frame(src, i);
         out = Uint8Array.from(lz4.decompress(src, size));
-      } else if (codec.decode === ZSTD_CODEC.decode) {
+      } else if (codec.decode === zstdDecode) {
         out = new Uint8Array(zstd!(src, { maxOutputLength: Math.max(n, 1) }));
       } else {
         out = codec.decode!(src);
@@ -454,7 +442,9 @@ export class IpcDecoder {
   /** The dictionaries read so far, by id. */
   readonly dictionaries = new Map<number, Vector>();
   /** @param schema The file's or stream's schema. */
-  constructor(readonly schema: Schema) {}
+  constructor(readonly schema: Schema) {
+    registerArrowCodecs();
+  }
 
   #load(header: BatchHeader, body: Uint8Array, types: (Field | DataType)[]): Data[] {
     const version = this.schema.metadataVersion;

@@ -1,4 +1,5 @@
 import type { RecordBatch } from "apache-arrow";
+import { registerArrowCodecs } from "./_arrow_codecs.ts";
 import { Dataset, type StageOptions } from "./dataset.ts";
 import { elementBytes } from "./_batch.ts";
 import {
@@ -73,6 +74,7 @@ export function arrow(
   source: string | URL | ReadableStream<Uint8Array>,
   options: ArrowOptions = {},
 ): Dataset<RecordBatch> {
+  registerArrowCodecs();
   const name = source instanceof ReadableStream ? "stream" : sourceName(source);
   const base = name.split("/").pop() ?? name;
   const where = `Cannot read Arrow IPC "${name}"`;

@@ -1,4 +1,5 @@
 import { type RecordBatch, Table } from "apache-arrow";
+import { registerArrowCodecs } from "./_arrow_codecs.ts";
 import { mappedSource, readIpc, readIpcSync } from "./_arrow_read.ts";
 
 /** Options for {@linkcode mmap}. */
@@ -118,6 +119,7 @@ function ffiAllowed(): string | null {
  * ```
  */
 export function mmap(path: string, options: MmapOptions = {}): MappedFile {
+  registerArrowCodecs(); // table() and batches() may meet compressed IPC bodies
   const byteLength = Deno.statSync(path).size;
   const reason = ffiAllowed();
   if (reason !== null) {
