@@ -31,6 +31,7 @@ if (repro) {
   Deno.exit(0);
 }
 const t0 = performance.now();
+const seen: Result[] = [];
 const results: Result[] = await fuzz({
   formats,
   count,

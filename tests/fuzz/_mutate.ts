@@ -204,7 +204,8 @@ const arrowLies: Mutation[] = [
 ];
 
 const parquetLies: Mutation[] = [
-  (b, r) => {
+  (b, r, big) => {
+    if (b.length < 12) return common[1](b, r, big);
     // The footer length before the closing PAR1.
     const out = b.slice();
     const p = b.length - 8;
@@ -216,7 +217,8 @@ const parquetLies: Mutation[] = [
     dv.setInt32(p, v, true);
     return { label: `footer length = ${v} (was ${was})`, bytes: out };
   },
-  (b, r) => {
+  (b, r, big) => {
+    if (b.length < 12) return common[1](b, r, big);
     // Thrift varints in the footer: bump one byte of the footer region.
     const out = b.slice();
     const dv = new DataView(out.buffer);
