@@ -6,6 +6,7 @@
  * @module
  */
 import { type Message, MessageHeader, type RecordBatch, type Schema } from "apache-arrow";
+import { ArrowFormatError } from "./arrow_format_error.ts";
 import {
   blockMessage,
   decodeMessage,
@@ -268,7 +269,17 @@ export async function* readIpc(
         last = performance.now();
         continue;
       }
-      input = await read(step.start, step.end);
+      try {
+        input = await read(step.start, step.end);
+      } catch (e) {
+        // I/O errors keep their class; the file is named in every message.
+        if (signal?.aborted || e instanceof ArrowFormatError) throw signal?.reason ?? e;
+        const m = (e as Error)?.message ?? String(e);
+        if (m.includes(file)) throw e;
+        throw new TypeError(`Cannot read Arrow IPC "${file}" at byte ${step.start}: ${m}`, {
+          cause: e,
+        });
+      }
     }
   } finally {
     steps.return();

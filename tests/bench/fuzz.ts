@@ -38,12 +38,12 @@ const results: Result[] = await fuzz({
   seed,
   big,
   onResult(r) {
+    seen.push(r);
     if ((r.index + 1) % 50 === 0) {
-      console.error(
-        `fuzz: ${r.format} ${r.index + 1}/${count} (${
-          ((performance.now() - t0) / 1000).toFixed(0)
-        } s)`,
-      );
+      const c = tally(seen)[r.format];
+      const classes = Object.entries(c).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`);
+      const s = ((performance.now() - t0) / 1000).toFixed(0);
+      console.error(`fuzz: ${r.format} ${r.index + 1}/${count} (${s} s): ${classes.join(", ")}`);
     }
     if ((FAILURES as readonly string[]).includes(r.outcome)) {
       console.log(

@@ -26,6 +26,10 @@ class Fb {
   u32(p: number) {
     return this.dv.getUint32(p, true);
   }
+  /** A vector's length, clamped to what fits in the bytes (inputs may be corrupted). */
+  count(v: number, elem: number): number {
+    return Math.min(this.u32(v), Math.max(0, Math.floor((this.bytes.length - v - 4) / elem)));
+  }
   root(): number {
     return this.base + this.u32(this.base);
   }
@@ -84,7 +88,7 @@ function messageFields(bytes: Uint8Array, at: number, label: string, out: IpcFie
     if (nodes >= 0) {
       const v = fb.deref(nodes);
       out.push({ name: `${label} node count`, pos: v, size: 4 });
-      for (let i = 0; i < fb.u32(v); i++) {
+      for (let i = 0; i < fb.count(v, 16); i++) {
         out.push({ name: `${label} node ${i} length`, pos: v + 4 + 16 * i, size: 8 });
         out.push({ name: `${label} node ${i} null count`, pos: v + 4 + 16 * i + 8, size: 8 });
       }
@@ -93,7 +97,7 @@ function messageFields(bytes: Uint8Array, at: number, label: string, out: IpcFie
     if (buffers >= 0) {
       const v = fb.deref(buffers);
       out.push({ name: `${label} buffer count`, pos: v, size: 4 });
-      for (let i = 0; i < fb.u32(v); i++) {
+      for (let i = 0; i < fb.count(v, 16); i++) {
         out.push({ name: `${label} buffer ${i} offset`, pos: v + 4 + 16 * i, size: 8 });
         out.push({ name: `${label} buffer ${i} length`, pos: v + 4 + 16 * i + 8, size: 8 });
       }
@@ -121,7 +125,7 @@ export function ipcFields(bytes: Uint8Array): IpcField[] {
       if (p < 0) continue;
       const v = fb.deref(p);
       out.push({ name: `footer ${kind} count`, pos: v, size: 4 });
-      for (let i = 0; i < fb.u32(v); i++) {
+      for (let i = 0; i < fb.count(v, 24); i++) {
         const b = v + 4 + 24 * i;
         out.push({ name: `footer ${kind} ${i} offset`, pos: b, size: 8 });
         out.push({ name: `footer ${kind} ${i} metadata length`, pos: b + 8, size: 4 });
