@@ -1,6 +1,8 @@
 import type { RecordBatch } from "apache-arrow";
 import { registerArrowCodecs } from "./_arrow_codecs.ts";
 import { Dataset, type StageOptions } from "./dataset.ts";
+import { files, type ManyFilesOptions } from "./files.ts";
+import { splitOptions, wantsFiles } from "./_multi.ts";
 import { elementBytes } from "./_batch.ts";
 import {
   localPath,
@@ -21,7 +23,7 @@ import {
 } from "./_arrow_read.ts";
 
 /** Options for {@linkcode arrow}. */
-export interface ArrowOptions extends StageOptions {
+export interface ArrowOptions extends StageOptions, ManyFilesOptions {
   /**
    * Columns to keep (the others are dropped from each batch after reading).
    * @default {all columns}
@@ -71,9 +73,12 @@ export interface ArrowOptions extends StageOptions {
  * ```
  */
 export function arrow(
-  source: string | URL | ReadableStream<Uint8Array>,
+  source: string | URL | ReadableStream<Uint8Array> | (string | URL)[],
   options: ArrowOptions = {},
 ): Dataset<RecordBatch> {
+  if (Array.isArray(source) || wantsFiles(source, options)) {
+    return files(source as string | URL, splitOptions("arrow", { ...options }));
+  }
   registerArrowCodecs();
   const name = source instanceof ReadableStream ? "stream" : sourceName(source);
   const base = name.split("/").pop() ?? name;
@@ -81,7 +86,7 @@ export function arrow(
   let streamUsed = false;
   let mapPath: string | null = null;
   if (options.mmap) {
-    if (source instanceof ReadableStream || /^https?:\/\//i.test(sourceName(source))) {
+    if (source instanceof ReadableStream || /^(https?|s3):\/\//i.test(sourceName(source))) {
       throw new TypeError(`${where}: mmap needs a local file, got ${name}`);
     }
     mapPath = localPath(source);
@@ -128,7 +133,7 @@ export function arrow(
           if (/range requests/.test((e as Error).message)) return null;
           throw e;
         });
-        const remote = /^https?:\/\//i.test(name);
+        const remote = /^(https?|s3):\/\//i.test(name);
         if (file && remote && file.byteLength >= 8 && !isFileFormat(await file.read(0, 8))) {
           // The stream format over HTTP: one sequential request, not ranges per message.
           await file.close();

@@ -1,4 +1,5 @@
 import { tf } from "../_tf.ts";
+import type { LayersModel } from "../tf_types.ts";
 
 /** Options for {@linkcode disposeModel}. */
 export interface DisposeModelOptions {
@@ -72,7 +73,7 @@ function optimizerVariables(optimizer: Optimizer): tf.Variable[] {
  * ```
  */
 export function disposeModel(
-  model: tf.LayersModel,
+  model: LayersModel,
   options: DisposeModelOptions = {},
 ): DisposeModelReport {
   if (!(model instanceof tf.LayersModel)) {
