@@ -1,5 +1,6 @@
 /**
- * `deno task bench fuzz [--count=N] [--seed=S] [--formats=csv,arrow] [--big] [--smoke]`:
+ * `deno task bench fuzz [--count=N] [--seed=S] [--formats=csv,arrow] [--big] [--smoke]
+ * [--show=lenient,stricter] [--repro=FORMAT:INDEX --out=PATH]`:
  * the full fuzz run. Seeded variants of real files per format, each read by
  * memkit and by the reference (DuckDB; apache-arrow for Arrow) in a worker
  * process with a timeout, a heap cap and an RSS watchdog. Prints the count
@@ -18,6 +19,8 @@ const count = Number(arg("count") ?? (smoke ? 20 : 500));
 const seed = Number(arg("seed") ?? 1);
 const formats = (arg("formats")?.split(",") ?? ["csv", "jsonl", "arrow", "parquet"]) as Format[];
 const big = Deno.args.includes("--big");
+// --show=lenient,stricter also prints those (non-failure) classes one per line.
+const show = new Set(arg("show")?.split(",") ?? []);
 
 const repro = arg("repro");
 if (repro) {
@@ -44,6 +47,11 @@ const results: Result[] = await fuzz({
       const classes = Object.entries(c).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`);
       const s = ((performance.now() - t0) / 1000).toFixed(0);
       console.error(`fuzz: ${r.format} ${r.index + 1}/${count} (${s} s): ${classes.join(", ")}`);
+    }
+    if (show.has(r.outcome)) {
+      console.log(
+        `${r.outcome.toUpperCase()} ${r.format} seed=${seed} #${r.index} (${r.seed}): ${r.label} → ${r.detail}`,
+      );
     }
     if ((FAILURES as readonly string[]).includes(r.outcome)) {
       console.log(

@@ -60,6 +60,7 @@ export interface FuzzOptions {
 }
 
 const WORKER = new URL("./_worker.ts", import.meta.url).pathname;
+const CONFIG = new URL("../../deno.test.json", import.meta.url).pathname;
 const EXT: Record<Format, string> = {
   csv: "csv",
   jsonl: "jsonl",
@@ -78,7 +79,16 @@ class Worker {
   jobs = 0;
   constructor(heapMB: number) {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", `--v8-flags=--max-old-space-size=${heapMB}`, WORKER],
+      // The tests' config: the references (DuckDB) are test dependencies.
+      args: [
+        "run",
+        "-A",
+        "--quiet",
+        "--config",
+        CONFIG,
+        `--v8-flags=--max-old-space-size=${heapMB}`,
+        WORKER,
+      ],
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -194,6 +204,18 @@ export async function fuzz(options: FuzzOptions): Promise<Result[]> {
     const all = await seeds(dir);
     for (const format of formats) {
       const mine = all.filter((s) => s.format === format);
+      // Control: every unmodified seed must read the same in memkit and the
+      // reference, else the harness (not the reader) is broken.
+      for (const s of mine) {
+        const path = `${dir}/control-${s.name}`;
+        await Deno.writeFile(path, s.bytes);
+        worker ??= new Worker(heapMB);
+        const r = await runOne(worker, { id: -1, format, path }, timeoutMs, refTimeoutMs, rssMB);
+        await Deno.remove(path);
+        if (r.outcome !== "same") {
+          throw new Error(`fuzz: seed ${s.name} reads as "${r.outcome}" (${r.detail}), not "same"`);
+        }
+      }
       // Variants spread over the format's seeds, each seed its own PRNG stream.
       const per = mine.map((s, k) =>
         variants(
