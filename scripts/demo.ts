@@ -17,7 +17,9 @@
  */
 import { parseArgs } from "node:util";
 import { Float32, makeData, RecordBatch, type Timestamp } from "apache-arrow";
-import * as tf from "@tensorflow/tfjs";
+// tfjs-core and tfjs-layers, not the @tensorflow/tfjs union package: the library does not need it.
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
 import {
   type BackendName,
   disposeModel,
@@ -165,11 +167,11 @@ const data = parquet(FLIGHTS, { columns: ["date", "delay", "distance", "origin"]
     oneHot: { origin: ORIGIN_SLOTS },
   });
 
-const model = tf.sequential({
+const model = tfl.sequential({
   layers: [
-    tf.layers.dense({ inputShape: [3 + ORIGIN_SLOTS], units: 32, activation: "relu" }),
-    tf.layers.dense({ units: 16, activation: "relu" }),
-    tf.layers.dense({ units: 1 }),
+    tfl.layers.dense({ inputShape: [3 + ORIGIN_SLOTS], units: 32, activation: "relu" }),
+    tfl.layers.dense({ units: 16, activation: "relu" }),
+    tfl.layers.dense({ units: 1 }),
   ],
 });
 model.compile({ optimizer: tf.train.adam(1e-3), loss: "meanSquaredError" });
