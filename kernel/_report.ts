@@ -31,6 +31,10 @@ export interface CellReport {
   survivors: number;
   survivorBytes: number;
   sites: AgentSample["sites"];
+  /** Tensors created in the cell and alive that are owned on purpose (variables, tf.keep, datasets): not leaks. */
+  kept: number;
+  keptBytes: number;
+  keptKinds: Record<string, number>;
 }
 
 const MiB = 1024 * 1024;
@@ -73,6 +77,9 @@ export function makeReport(
     survivors: after?.survivors ?? 0,
     survivorBytes: after?.survivorBytes ?? 0,
     sites: after?.sites ?? [],
+    kept: after?.kept ?? 0,
+    keptBytes: after?.keptBytes ?? 0,
+    keptKinds: after?.keptKinds ?? {},
   };
 }
 
@@ -93,7 +100,7 @@ export function formatReport(r: CellReport): { text: string; html: string } {
   if (r.heapDelta !== null) parts.push(`heap ${bytes(r.heapDelta, true)}`);
   if (r.tensors !== null && r.tensorsDelta !== null) {
     parts.push(
-      `tensors ${r.tensorsDelta >= 0 ? "+" : "−"}${Math.abs(r.tensorsDelta)} → ${r.tensors} (${
+      `tensors ${r.tensorsDelta >= 0 ? "+" : "-"}${Math.abs(r.tensorsDelta)} → ${r.tensors} (${
         bytes(r.tensorBytesDelta ?? 0, true)
       })`,
     );
@@ -101,6 +108,10 @@ export function formatReport(r: CellReport): { text: string; html: string } {
   if (r.gpu && r.gpu.backend === "webgpu") {
     parts.push(`GPU ${bytes(r.gpu.inUse)} in use, ${bytes(r.gpu.pooled)} pooled`);
   } else if (r.gpu && r.gpu.backend === "wasm") parts.push(`wasm heap ${bytes(r.gpu.wasmHeap)}`);
+  if (r.kept > 0) {
+    const kinds = Object.entries(r.keptKinds).map(([k, n]) => `${k} ×${n}`).join(", ");
+    parts.push(`kept ${r.kept} (${bytes(r.keptBytes)}${kinds ? `: ${kinds}` : ""})`);
+  }
   const line = `memkit · ${parts.join(" · ")}`;
   let warn = "";
   if (r.survivors > 0) {
