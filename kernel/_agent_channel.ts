@@ -29,6 +29,7 @@ export class AgentChannel {
   #waiting = new Map<number, (s: AgentSample | null) => void>();
   #flushWaiting = new Map<number, () => void>();
   #next = 1;
+  #lastActivity = 0;
   #connected: (() => void) | null = null;
 
   constructor(readonly onRequest: AgentRequestHandler) {}
@@ -108,17 +109,22 @@ export class AgentChannel {
     }
   }
 
-  /** Asks the agent for its end-of-cell sample (or a flush); null when absent or over 2 s. */
+  /**
+   * Asks the agent for its end-of-cell sample (or a flush); null when absent
+   * or over 2 s. With a flush marker the agent answers once the marker is
+   * sent, behind all of the cell's output: that may take longer.
+   */
   ask(op: "sample" | "flush", flush?: number): Promise<AgentSample | null> {
+    const timeoutMs = flush === undefined ? 2000 : 120_000;
     const conn = this.#conn;
     if (!conn) return Promise.resolve(null);
     const id = this.#next++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#waiting.delete(id);
-        log("the agent did not answer within 2 s");
+        log(`the agent did not answer within ${timeoutMs / 1000} s`);
         resolve(null);
-      }, 2000);
+      }, timeoutMs);
       this.#waiting.set(id, (s) => {
         clearTimeout(timer);
         resolve(s);
@@ -127,18 +133,32 @@ export class AgentChannel {
     });
   }
 
-  /** Resolves when flush marker `n` comes back on iopub ({@linkcode flushSeen}), or after 1 s. */
-  flushed(n: number): Promise<void> {
+  /**
+   * Resolves when flush marker `n` comes back on iopub ({@linkcode flushSeen}),
+   * after `silenceMs` without output from the engine ({@linkcode activity}),
+   * or after `maxMs` in all: a cell that printed a lot has its output still
+   * on the way, and the marker comes after it.
+   */
+  flushed(n: number, silenceMs = 1000, maxMs = 120_000): Promise<void> {
+    const t0 = performance.now();
+    this.#lastActivity = t0;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const done = () => {
+        clearInterval(timer);
         this.#flushWaiting.delete(n);
         resolve();
-      }, 1000);
-      this.#flushWaiting.set(n, () => {
-        clearTimeout(timer);
-        resolve();
-      });
+      };
+      const timer = setInterval(() => {
+        const now = performance.now();
+        if (now - this.#lastActivity > silenceMs || now - t0 > maxMs) done();
+      }, Math.min(100, silenceMs));
+      this.#flushWaiting.set(n, done);
     });
+  }
+
+  /** Notes that the engine sent output (a flush in wait keeps waiting). */
+  activity(): void {
+    this.#lastActivity = performance.now();
   }
 
   /** Called when marker `n` arrives on the engine's iopub. */

@@ -7,6 +7,7 @@
 import { Buffer } from "node:buffer";
 import * as zmq from "zeromq";
 import { Out } from "./_engine.ts";
+import { StreamMerger } from "./_outputs.ts";
 import type { Poller } from "./_poll.ts";
 import { build, type Frames, type Header, header, Signer, split } from "./_wire.ts";
 
@@ -78,6 +79,7 @@ export class Frontend {
   readonly #controlOut: Out;
   readonly #stdinOut: Out;
   readonly #iopubOut: Out;
+  readonly #streams: StreamMerger;
 
   constructor(
     readonly conn: ConnectionInfo,
@@ -95,6 +97,7 @@ export class Frontend {
     this.#controlOut = new Out(this.control, "control", woke);
     this.#stdinOut = new Out(this.stdin, "stdin", woke);
     this.#iopubOut = new Out(this.iopub, "iopub");
+    this.#streams = new StreamMerger((m) => this.#iopubOut.send(this.signer.join(m)));
   }
 
   /** Binds the five sockets and answers heartbeats. */
@@ -179,13 +182,19 @@ export class Frontend {
     out.send(this.signer.join(m, ids));
   }
 
-  /** Forwards an iopub message (re-signed) to every subscriber. */
-  forwardIopub(m: Frames): void {
+  /**
+   * Forwards an iopub message (re-signed) to every subscriber; runs of
+   * stream messages are merged ({@linkcode StreamMerger}), in order.
+   */
+  forwardIopub(m: Frames, type = header(m.header).msg_type): void {
+    if (type === "stream") return this.#streams.push(m);
+    this.#streams.flush();
     this.#iopubOut.send(this.signer.join(m));
   }
 
   /** Publishes an iopub message of the kernel's own making. */
   publish(type: string, content: unknown, parent?: Buffer, metadata?: unknown): void {
+    this.#streams.flush();
     const m = build(type, content, { parent, session: this.session, metadata });
     this.#iopubOut.send(this.signer.join(m, [Buffer.from(`kernel.${this.session}.${type}`)]));
   }

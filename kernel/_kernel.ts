@@ -354,7 +354,8 @@ export class Kernel {
         cur.result = true;
       }
     }
-    this.front.forwardIopub(limitOutput(type, m));
+    this.#agent.activity();
+    this.front.forwardIopub(limitOutput(type, m), type);
   }
 
   #engineDied(_engine: Engine, code: number, restarting: boolean): void {

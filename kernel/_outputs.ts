@@ -71,3 +71,62 @@ export function limitOutput(type: string, m: Frames, limits: OutputLimits = {}):
   } else return m;
   return { ...m, content: Buffer.from(JSON.stringify(content)) };
 }
+
+/**
+ * Merges runs of stream messages (one per `console.log` from Deno's kernel)
+ * into fewer, larger ones: 500,000 printed lines would otherwise be 500,000
+ * messages, more than a frontend takes in minutes. A run ends at the first
+ * other message, after `delayMs`, at `maxChars`, or on another parent or
+ * stream name, so the order of everything the frontend sees is unchanged.
+ */
+export class StreamMerger {
+  #first: Frames | null = null;
+  #name = "";
+  #parent = "";
+  #texts: string[] = [];
+  #chars = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly send: (m: Frames) => void,
+    readonly options: { delayMs?: number; maxChars?: number } = {},
+  ) {}
+
+  /** Takes a stream message into the current run (sending the previous run if it differs). */
+  push(m: Frames): void {
+    let content: { name?: unknown; text?: unknown };
+    try {
+      content = JSON.parse(m.content.toString("utf8"));
+    } catch {
+      this.flush();
+      return this.send(m);
+    }
+    const name = String(content.name);
+    const text = typeof content.text === "string" ? content.text : "";
+    const parent = m.parent.toString("latin1");
+    if (this.#first && (name !== this.#name || parent !== this.#parent)) this.flush();
+    if (!this.#first) {
+      this.#first = m;
+      this.#name = name;
+      this.#parent = parent;
+      this.#timer = setTimeout(() => this.flush(), this.options.delayMs ?? 20);
+    }
+    this.#texts.push(text);
+    this.#chars += text.length;
+    if (this.#chars >= (this.options.maxChars ?? 1_000_000)) this.flush();
+  }
+
+  /** Sends the current run, if any, as one message. */
+  flush(): void {
+    const first = this.#first;
+    if (!first) return;
+    clearTimeout(this.#timer);
+    const texts = this.#texts;
+    this.#first = null;
+    this.#texts = [];
+    this.#chars = 0;
+    if (texts.length === 1) return this.send(first);
+    const content = Buffer.from(JSON.stringify({ name: this.#name, text: texts.join("") }));
+    this.send({ ...first, content });
+  }
+}

@@ -220,12 +220,18 @@ def main():
     out["log"] = open(log_path).read()[-4000:]
 
 
-try:
-    main()
-except Exception:
-    out["exception"] = traceback.format_exc()
+def finish(body):
+    """Runs body(), records an exception and the kernel log, prints the JSON result."""
     try:
-        out["log"] = open(log_path).read()[-4000:]
+        body()
     except Exception:
-        pass
-print(json.dumps(out))
+        out["exception"] = traceback.format_exc()
+        try:
+            out["log"] = open(log_path).read()[-4000:]
+        except Exception:
+            pass
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    finish(main)
