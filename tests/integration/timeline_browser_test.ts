@@ -80,7 +80,7 @@ const STATE = `[...document.querySelectorAll(".memkit-plot")].map((r) => ({
   mode: r.getAttribute("data-memkit"),
   traces: r.querySelectorAll(".js-plotly-plot .scatterlayer .trace").length,
   svgVisible: r.querySelector(".memkit-static").style.display !== "none" &&
-    r.querySelectorAll(".memkit-static svg polyline").length > 0,
+    [...r.querySelectorAll(".memkit-static img")].some((i) => i.naturalWidth > 0),
   note: r.querySelector(".memkit-note").textContent,
 }))`;
 

@@ -4,6 +4,7 @@
  * kernel/install.ts into a temporary Jupyter data folder.
  */
 import assert from "node:assert/strict";
+import { staticSvgs } from "../../lib/plot/_static_image.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const python = "/usr/bin/python3";
@@ -89,7 +90,11 @@ function assertTimeline(m: Msg | undefined, carrier: boolean): void {
   const fig = data["application/vnd.plotly.v1+json"] as Figure | undefined;
   assert.ok(fig && fig.data.length > 0 && fig.data[0].x.length > 0, "a plotly figure with RSS");
   const html = String(data["text/html"]);
-  assert.ok(html.includes("<svg"), "a static SVG for when plotly.js cannot load");
+  assert.ok(!html.includes("<svg"), "no inline SVG: notebook sanitizers strip it");
+  assert.ok(
+    staticSvgs(html)[0]?.includes("<polyline"),
+    "a static picture (SVG data URL) for when scripts do not run",
+  );
   assert.ok(html.includes("__memkitPlotly"), "the loader");
   assert.equal(
     html.includes('class="memkit-plotly-gz"'),
