@@ -25,13 +25,13 @@ export function dataDir(kernels = kernelsDir()): string {
 
 /**
  * True when `path` is a deno that may vanish: npx's cache (`…/_npx/…`), npm's
- * cache, a node_modules folder or the temp folder. Clearing npm's cache
- * would then break the kernelspec.
+ * cache or the temp folder. Clearing npm's cache would then break the
+ * kernelspec. A global npm install (`…/lib/node_modules/deno/deno`) stays.
  */
 export function isEphemeral(path: string): boolean {
   const p = path.replaceAll("\\", "/");
   const tmp = (Deno.env.get("TMPDIR") ?? "/tmp").replace(/\/+$/, "");
-  return /\/_npx\/|\/\.npm\/|\/node_modules\/|\/npm-cache\//.test(p) || p.startsWith(`${tmp}/`);
+  return /\/_npx\/|\/\.npm\/|\/npm-cache\//.test(p) || p.startsWith(`${tmp}/`);
 }
 
 /**
