@@ -9,7 +9,7 @@
  * @module
  */
 import { ensureKernels } from "../../scripts/_setup.ts";
-import { executeNotebook, listNotebooks } from "../notebooks/_notebooks.ts";
+import { executeNotebook, listNotebooks } from "../../scripts/_notebooks.ts";
 import { bench } from "./_util.ts";
 
 const smoke = Deno.args.includes("--smoke");

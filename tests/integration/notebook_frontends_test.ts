@@ -18,7 +18,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
-import { executeNotebook, listNotebooks, NOTEBOOKS } from "../notebooks/_notebooks.ts";
+import { executeNotebook, listNotebooks, NOTEBOOKS } from "../../scripts/_notebooks.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const PYTHON = "/usr/bin/python3";

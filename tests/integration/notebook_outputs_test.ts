@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { type NotebookOutput, outputIssues } from "../notebooks/_output_checks.ts";
-import { listNotebooks, NOTEBOOKS } from "../notebooks/_notebooks.ts";
+import { listNotebooks, NOTEBOOKS } from "../../scripts/_notebooks.ts";
 
 interface Notebook {
   cells: { cell_type: string; outputs?: NotebookOutput[] }[];

@@ -15,7 +15,12 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { ensureKernels } from "../../scripts/_setup.ts";
-import { executeNotebook, listNotebooks, notebookKernel, NOTEBOOKS } from "./_notebooks.ts";
+import {
+  executeNotebook,
+  listNotebooks,
+  notebookKernel,
+  NOTEBOOKS,
+} from "../../scripts/_notebooks.ts";
 import { type NotebookOutput, outputIssues } from "./_output_checks.ts";
 
 interface Output {
