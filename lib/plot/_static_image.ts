@@ -7,7 +7,7 @@
  * what an untrusted notebook or an nbconvert page without scripts shows.
  * @module
  */
-import { escapeHtml } from "./_escape_html.ts";
+import { escapeHtml } from "./escape_html.ts";
 import type { PlotlyFigure } from "./_figure_types.ts";
 import { staticSvg } from "./_svg.ts";
 
