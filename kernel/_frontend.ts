@@ -34,6 +34,22 @@ export interface Request {
   channel: RequestChannel | "stdin";
 }
 
+/** The requests Deno's kernel answers, per channel; any other request gets an error reply. */
+export const FORWARDED: Record<RequestChannel, Set<string>> = {
+  shell: new Set([
+    "kernel_info_request",
+    "complete_request",
+    "inspect_request",
+    "is_complete_request",
+    "history_request",
+    "comm_info_request",
+    "comm_open",
+    "comm_msg",
+    "comm_close",
+  ]),
+  control: new Set(["kernel_info_request"]),
+};
+
 /** Writes one line to the kernel's log (stderr, which Jupyter keeps). */
 export function log(msg: string): void {
   console.error(`memkit kernel: ${msg}`);

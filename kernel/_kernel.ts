@@ -16,6 +16,7 @@ import type { Engine } from "./_engine.ts";
 import {
   type ConnectionInfo,
   errorContent,
+  FORWARDED,
   Frontend,
   jsonObject,
   log,
@@ -34,30 +35,8 @@ export type { ConnectionInfo } from "./_frontend.ts";
 // Duplicated from agent.ts (a value import would load the agent into the kernel).
 const FLUSH_MIME = "application/x-memkit-flush";
 
-/** The requests Deno's kernel answers, per channel; any other request gets an error reply. */
-const FORWARDED: Record<RequestChannel, Set<string>> = {
-  shell: new Set([
-    "kernel_info_request",
-    "complete_request",
-    "inspect_request",
-    "is_complete_request",
-    "history_request",
-    "comm_info_request",
-    "comm_open",
-    "comm_msg",
-    "comm_close",
-  ]),
-  control: new Set(["kernel_info_request"]),
-};
-
-/** Parses the report mode from MEMKIT_REPORT; anything else is an error naming the value. */
-export function parseMode(value: string | undefined): ReportMode {
-  const v = (value ?? "on").trim().toLowerCase();
-  if (v === "on" || v === "off" || v === "quiet") return v;
-  throw new TypeError(
-    `Cannot start the memkit kernel: MEMKIT_REPORT must be on, off or quiet, got "${value}"`,
-  );
-}
+/** How long a cell may stay without idle after the engine's reply, and without output. */
+const IDLE_GRACE_MS = 5000;
 
 /** Options of the {@linkcode Kernel}. */
 export interface KernelOptions {
@@ -78,6 +57,7 @@ export class Kernel {
   #routes = new Map<string, { ids: Buffer[]; channel: RequestChannel }>();
   #queue: Exec[] = [];
   #current: Exec | null = null;
+  #lastIopub = 0;
   /** Shown in the next cell: the engine restarted between cells. */
   #notice: string | null = null;
 
@@ -94,6 +74,7 @@ export class Kernel {
       stdin: (m) => this.#fromEngineStdin(m),
       iopub: (engine, m) => this.#fromEngineIopub(engine, m),
       died: (engine, code, restarting) => this.#engineDied(engine, code, restarting),
+      dropped: (channel) => this.#dropped(channel),
       started: async (engine) => {
         await this.#rep.baseline(engine);
         this.#pump();
@@ -292,6 +273,8 @@ export class Kernel {
 
   #fromEngine(m: Frames, channel: "shell" | "control"): void {
     const parentId = header(m.parent).msg_id;
+    const cur = this.#current;
+    if (cur && parentId === cur.msgId) this.#watchIdle(cur);
     const route = this.#routes.get(parentId);
     if (!route) {
       log(`dropped an engine reply on ${channel} to unknown request ${parentId}`);
@@ -299,6 +282,41 @@ export class Kernel {
     }
     this.#routes.delete(parentId);
     this.front.send(route.channel, m, route.ids);
+  }
+
+  /**
+   * A safety net: the engine replied to the running cell, but its idle never
+   * came (lost under load). After 5 s without output the cell is finished as
+   * if it had come, so the kernel never stays silent.
+   */
+  #watchIdle(cur: Exec): void {
+    const check = () => {
+      if (this.#current !== cur || cur.idle) return;
+      if (performance.now() - this.#lastIopub < IDLE_GRACE_MS) {
+        setTimeout(check, IDLE_GRACE_MS);
+        return;
+      }
+      const engine = this.#sup.engine;
+      if (!engine) return;
+      log(`no idle from the engine ${IDLE_GRACE_MS / 1000} s after its reply; finishing the cell`);
+      const idle = build("status", { execution_state: "idle" }, {
+        parent: cur.frames.header,
+        session: this.session,
+      });
+      this.#cellIdle(engine, cur, idle);
+    };
+    setTimeout(check, IDLE_GRACE_MS);
+  }
+
+  /** Tells the running cell that messages from the engine were lost. */
+  #dropped(channel: string): void {
+    const cur = this.#current;
+    if (!cur || channel !== "iopub") return;
+    this.front.publish("stream", {
+      name: "stderr",
+      text: "memkit: a message from Deno's kernel was lost (bad signature or framing); " +
+        "this cell's output may be incomplete\n",
+    }, cur.frames.header);
   }
 
   #fromEngineStdin(m: Frames): void {
@@ -320,6 +338,7 @@ export class Kernel {
       const n = data[FLUSH_MIME];
       if (typeof n === "number") return this.#agent.flushSeen(n);
     }
+    this.#lastIopub = performance.now();
     const type = header(m.header).msg_type;
     const cur = this.#current;
     if (cur && parentId === cur.msgId) {
@@ -334,19 +353,7 @@ export class Kernel {
           }
           return;
         }
-        if (state === "idle") {
-          // Not awaited: messages of this cell that come after idle are
-          // forwarded meanwhile, ahead of the report and of idle.
-          cur.idle = true;
-          this.#rep.finish(engine, cur, m).catch((e) => {
-            log(`the report failed: ${(e as Error).stack}`);
-            this.front.forwardIopub(m);
-          }).finally(() => {
-            if (this.#current === cur) this.#current = null;
-            this.#pump();
-          });
-          return;
-        }
+        if (state === "idle") return this.#cellIdle(engine, cur, m);
       } else if (type === "execute_input") {
         const count = jsonObject(m.content)?.execution_count;
         cur.count = typeof count === "number" ? count : null;
@@ -356,6 +363,22 @@ export class Kernel {
     }
     this.#agent.activity();
     this.front.forwardIopub(limitOutput(type, m), type);
+  }
+
+  /**
+   * The engine finished the cell: report, then idle. Not awaited: messages of
+   * this cell that come after idle are forwarded meanwhile, ahead of the
+   * report and of idle.
+   */
+  #cellIdle(engine: Engine, cur: Exec, idle: Frames): void {
+    cur.idle = true;
+    this.#rep.finish(engine, cur, idle).catch((e) => {
+      log(`the report failed: ${(e as Error).stack}`);
+      this.front.forwardIopub(idle);
+    }).finally(() => {
+      if (this.#current === cur) this.#current = null;
+      this.#pump();
+    });
   }
 
   #engineDied(_engine: Engine, code: number, restarting: boolean): void {

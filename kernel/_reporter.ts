@@ -13,6 +13,15 @@ import type { CellMark, TimelineData } from "./_timeline_view.ts";
 import type { Frames } from "./_wire.ts";
 import type { AgentSample, ReportMode } from "./agent.ts";
 
+/** Parses the report mode from MEMKIT_REPORT; anything else is an error naming the value. */
+export function parseMode(value: string | undefined): ReportMode {
+  const v = (value ?? "on").trim().toLowerCase();
+  if (v === "on" || v === "off" || v === "quiet") return v;
+  throw new TypeError(
+    `Cannot start the memkit kernel: MEMKIT_REPORT must be on, off or quiet, got "${value}"`,
+  );
+}
+
 /** One execute request, from the frontend's send to the engine's idle. */
 export interface Exec {
   msgId: string;

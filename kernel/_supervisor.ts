@@ -25,6 +25,8 @@ export interface EngineHandlers {
   iopub(engine: Engine, m: Frames): void;
   /** The engine died; `restarting` false when the restart limit is reached. */
   died(engine: Engine, code: number, restarting: boolean): void;
+  /** A message from the engine was dropped (bad signature or framing). */
+  dropped(channel: string): void;
   /** A new engine answered and has its agent: take the baselines. */
   started(engine: Engine): Promise<void>;
 }
@@ -187,6 +189,7 @@ export class Supervisor {
     const m = split(raw);
     if (!m || !engine.signer.verify(m)) {
       log(`dropped a message from the engine on ${channel} with a bad signature or framing`);
+      this.on.dropped(channel);
       return null;
     }
     return m;
