@@ -93,9 +93,10 @@ const OWNED_KEY = Symbol.for("memkit.ownedTensors");
 function keptKind(t: TensorLike): string {
   const o = t as TensorLike & { kept?: boolean; trainable?: unknown; assign?: unknown };
   if (typeof o.assign === "function" && typeof o.trainable === "boolean") return "variable";
-  if (o.kept === true) return "tf.keep";
+  // Datasets also tf.keep() theirs: ask for the owner first.
   const owned = (globalThis as Record<symbol, unknown>)[OWNED_KEY] as WeakSet<object> | undefined;
   if (owned?.has(t)) return "dataset";
+  if (o.kept === true) return "tf.keep";
   return "";
 }
 let withSites = false;

@@ -195,6 +195,14 @@ def main():
             out["report"] = run(kc, "leaks.report().tensors")
             out["stop"] = run(kc, "leaks.stop(); globalThis[Symbol.for('memkit.leakTracker')] === undefined")
             out["after_stop"] = run(kc, "const e = tf.ones([7]); e.size")
+        elif scenario == "kept":
+            # Tensors owned on purpose are reported as kept, not as leaks.
+            out["load"] = run(kc, 'import * as tf from "@tensorflow/tfjs"; import { from, useBackend } from "memkit"; await useBackend({ backend: "cpu" }); tf.getBackend()', timeout=120)
+            out["variable"] = run(kc, "const z = tf.zeros([10]); const v = tf.variable(z); z.dispose(); v.size")
+            out["keep"] = run(kc, "const k = tf.keep(tf.ones([3])); k.size")
+            out["dataset"] = run(kc, 'import { tableFromArrays } from "apache-arrow"; const t = tableFromArrays({ a: Float32Array.from([1, 3]), b: Float32Array.from([2, 4]) }); const it = from(t.batches).toTensors({ x: ["a"], y: "b" })[Symbol.asyncIterator](); const first = await it.next(); first.value.xs.shape')
+            out["model"] = run(kc, 'const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] }); m.compile({ optimizer: "adam", loss: "meanSquaredError" }); await m.fit(tf.ones([4, 3]), tf.ones([4, 2]), { epochs: 1, verbose: 0 }); m.countParams()', timeout=60)
+            out["leak"] = run(kc, "const leak = tf.ones([4]); leak.size")
         elif scenario == "lifecycle":
             out["pid1"] = run(kc, "Deno.pid")
             run(kc, "globalThis.state = 1")

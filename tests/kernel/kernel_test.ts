@@ -316,3 +316,26 @@ Deno.test("kernel: a notebook executed by nbclient carries the reports", async (
   assert.ok(tl, "the timeline cell has its result");
   assertTimeline({ type: "execute_result", content: { data: tl.data }, metadata: {} }, true);
 });
+
+Deno.test("kernel: variables, tf.keep'd and dataset-owned tensors are kept, not leaks", async () => {
+  const r = await drive("kept");
+  const rep = (key: string) => {
+    const x = report(r[key]) as Report & { kept: number; keptKinds: Record<string, number> };
+    assert.ok(x, `${key} has a report`);
+    return x;
+  };
+  assert.deepEqual(rep("variable").keptKinds, { variable: 1 });
+  assert.equal(rep("variable").survivors, 0);
+  assert.deepEqual(rep("keep").keptKinds, { "tf.keep": 1 });
+  assert.equal(rep("keep").survivors, 0);
+  assert.deepEqual(rep("dataset").keptKinds, { dataset: 2 });
+  assert.equal(rep("dataset").survivors, 0);
+  // A model's and Adam's variables are kept; the two input tensors left undisposed are leaks.
+  assert.ok(rep("model").keptKinds.variable >= 6, JSON.stringify(rep("model").keptKinds));
+  assert.equal(rep("model").survivors, 2);
+  assert.equal(rep("leak").survivors, 1);
+  assert.equal(rep("leak").kept, 0);
+  assert.match(plain(of(r.variable, "display_data").find((m) => m.metadata.memkit)), /kept 1 \(/);
+  assert.doesNotMatch(plain(of(r.keep, "display_data").find((m) => m.metadata.memkit)), /⚠/);
+  assert.match(plain(of(r.leak, "display_data").find((m) => m.metadata.memkit)), /⚠ 1 tensor/);
+});
