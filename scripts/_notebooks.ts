@@ -1,5 +1,5 @@
 /**
- * Shared by the notebook tests and `deno task notebooks`: lists the tutorial
+ * Shared by `deno task notebooks`, `deno task bench notebooks` and the notebook tests: lists the tutorial
  * notebooks and executes one through Debian's nbclient in a given kernel.
  * @module
  */
