@@ -61,7 +61,7 @@ export async function stableDeno(data = dataDir()): Promise<string> {
 /** kernel.json for the memkit kernel, with absolute paths to this checkout and to `deno`. */
 export function kernelSpec(deno = Deno.execPath()): Record<string, unknown> {
   const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-  const config = fileURLToPath(new URL("../deno.json", import.meta.url));
+  const config = fileURLToPath(new URL("../deno.kernel.json", import.meta.url));
   return {
     argv: [deno, "run", "-A", "--quiet", "--config", config, main, "{connection_file}"],
     display_name: "Deno (memkit)",

@@ -93,3 +93,36 @@ Deno.test("every test that needs Jupyter, Chromium or pandas is known to the tes
   assert.ok(needy >= 5, `found only ${needy} tests that use system features`);
   assert.deepEqual(unknown, [], "add them to NEEDS in scripts/_requirements.ts or use lacks()");
 });
+
+Deno.test("deno.json has only the library's dependencies; the other configs add to the same pins", async () => {
+  const read = async (f: string) => JSON.parse(await Deno.readTextFile(new URL(f, root)));
+  const lib = (await read("deno.json")).imports as Record<string, string>;
+  const used = new Set<string>();
+  for await (const [, text] of sources("lib/")) {
+    const found = [
+      ...text.matchAll(/^\s*(?:import|export)[^;]*?from\s+"([^".][^"]*)"/gms),
+      ...text.matchAll(/import\(\s*"([^".][^"]*)"\s*\)/g),
+    ];
+    for (const m of found) {
+      if (m[1].startsWith("node:") || m[1].startsWith("memkit")) continue;
+      used.add(m[1].startsWith("@") ? m[1].split("/").slice(0, 2).join("/") : m[1].split("/")[0]);
+    }
+  }
+  // Found at run time rather than imported: plotly.js (import.meta.resolve) and the demo's data.
+  const runtime = ["plotly.js-dist-min", "vega-datasets"];
+  for (const name of Object.keys(lib)) {
+    if (name.startsWith("memkit") || name.startsWith("@tensorflow/")) continue; // one tfjs copy
+    assert.ok(
+      used.has(name) || runtime.includes(name),
+      `deno.json pins ${name}, which lib/ never uses`,
+    );
+  }
+  for (const name of used) assert.ok(name in lib, `lib/ imports ${name}, missing from deno.json`);
+  for (const other of ["deno.test.json", "deno.kernel.json"]) {
+    const imports = (await read(other)).imports as Record<string, string>;
+    for (const [name, target] of Object.entries(lib)) {
+      if (other === "deno.kernel.json" && name === "vega-datasets") continue;
+      assert.equal(imports[name], target, `${other}: ${name}`);
+    }
+  }
+});

@@ -1,6 +1,8 @@
 import { type AsyncRecordBatchFileReader, type RecordBatch, RecordBatchReader } from "apache-arrow";
 import { registerArrowCodecs } from "./_arrow_codecs.ts";
 import { Dataset, type StageOptions } from "./dataset.ts";
+import { files, type ManyFilesOptions } from "./files.ts";
+import { splitOptions, wantsFiles } from "./_multi.ts";
 import { elementBytes } from "./_batch.ts";
 import {
   localPath,
@@ -13,7 +15,7 @@ import { mmap } from "./mmap.ts";
 import { trackProgress } from "./_progress.ts";
 
 /** Options for {@linkcode arrow}. */
-export interface ArrowOptions extends StageOptions {
+export interface ArrowOptions extends StageOptions, ManyFilesOptions {
   /**
    * Columns to keep (the others are dropped from each batch after reading).
    * @default {all columns}
@@ -74,9 +76,12 @@ function handleFor(file: RandomAccess) {
  * ```
  */
 export function arrow(
-  source: string | URL | ReadableStream<Uint8Array>,
+  source: string | URL | ReadableStream<Uint8Array> | (string | URL)[],
   options: ArrowOptions = {},
 ): Dataset<RecordBatch> {
+  if (Array.isArray(source) || wantsFiles(source, options)) {
+    return files(source as string | URL, splitOptions("arrow", { ...options }));
+  }
   registerArrowCodecs();
   const name = source instanceof ReadableStream ? "stream" : sourceName(source);
   const base = name.split("/").pop() ?? name;

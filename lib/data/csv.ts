@@ -12,6 +12,8 @@ import { rawToBatch } from "./_csv_arrow.ts";
 import { lastRowBoundary, parallel, RowProblem } from "./_csv_parallel.ts";
 import { GrowingDictionary } from "./_batch.ts";
 import { Dataset, type StageOptions } from "./dataset.ts";
+import { files, type ManyFilesOptions } from "./files.ts";
+import { splitOptions, wantsFiles } from "./_multi.ts";
 import { openByteStream, sourceName } from "./_source.ts";
 import { trackProgress } from "./_progress.ts";
 
@@ -26,7 +28,7 @@ export interface CsvBadRow {
 }
 
 /** Options for {@linkcode csv}. */
-export interface CsvOptions extends StageOptions {
+export interface CsvOptions extends StageOptions, ManyFilesOptions {
   /**
    * Whether the first row names the columns.
    * @default {true}
@@ -150,9 +152,12 @@ class Window {
  * ```
  */
 export function csv(
-  source: string | URL | ReadableStream<Uint8Array>,
+  source: string | URL | ReadableStream<Uint8Array> | (string | URL)[],
   options: CsvOptions = {},
 ): CsvDataset {
+  if (Array.isArray(source) || wantsFiles(source, options)) {
+    return files(source as string | URL, splitOptions("csv", { ...options }));
+  }
   const name = source instanceof ReadableStream ? "stream" : sourceName(source);
   const base = name.split("/").pop() ?? name;
   const where = `Cannot read CSV "${name}"`;

@@ -32,7 +32,10 @@ import {
   packValidity,
 } from "./_batch.ts";
 import { Dataset, type StageOptions } from "./dataset.ts";
+import { files, type ManyFilesOptions } from "./files.ts";
+import { splitOptions, wantsFiles } from "./_multi.ts";
 import { openRandomAccess, sourceName } from "./_source.ts";
+import { RemoteReadError } from "./remote_read_error.ts";
 import { trackProgress } from "./_progress.ts";
 import {
   decodeColumnChunk,
@@ -42,7 +45,7 @@ import {
 } from "./_parquet_decode.ts";
 
 /** Options for {@linkcode parquet}. */
-export interface ParquetOptions extends StageOptions {
+export interface ParquetOptions extends StageOptions, ManyFilesOptions {
   /**
    * Columns to read (projection); others are never fetched or decoded.
    * @default {all columns}
@@ -59,6 +62,13 @@ export interface ParquetOptions extends StageOptions {
    * @default {false}
    */
   progress?: boolean | string;
+  /**
+   * The file's footer metadata (hyparquet's `FileMetaData`) when already
+   * read: a many-file dataset passes it in, keeping only the row groups to
+   * read; only its row groups are read.
+   * @default {read from the file}
+   */
+  metadata?: object;
 }
 
 type AnyData = Data<DataType>;
@@ -227,7 +237,13 @@ const rawParsers = {
  * if (rows !== 1000) throw new Error(`${rows}`);
  * ```
  */
-export function parquet(source: string | URL, options: ParquetOptions = {}): Dataset<RecordBatch> {
+export function parquet(
+  source: string | URL | (string | URL)[],
+  options: ParquetOptions = {},
+): Dataset<RecordBatch> {
+  if (Array.isArray(source) || wantsFiles(source, options)) {
+    return files(source, splitOptions("parquet", { ...options }));
+  }
   const name = sourceName(source);
   const base = name.split("/").pop() ?? name;
   const batchRows = options.batchRows;
@@ -248,8 +264,11 @@ export function parquet(source: string | URL, options: ParquetOptions = {}): Dat
       };
       let metadata: FileMetaData;
       try {
-        metadata = await parquetMetadataAsync(asyncBuffer);
+        metadata = (options.metadata as FileMetaData | undefined) ??
+          await parquetMetadataAsync(asyncBuffer);
       } catch (e) {
+        if (ctx.signal?.aborted) throw ctx.signal.reason;
+        if (e instanceof RemoteReadError) throw e;
         throw new TypeError(`Cannot read parquet "${name}": ${(e as Error).message}`, { cause: e });
       }
       const leaves = metadata.schema.slice(1).filter((el) => !el.num_children);
