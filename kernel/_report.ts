@@ -4,6 +4,7 @@
  */
 import type { AgentSample } from "./agent.ts";
 import { humanBytes } from "../lib/plot/human_bytes.ts";
+import { largestMover } from "../lib/memory/_kernel_protocol.ts";
 import { escapeHtml } from "../lib/plot/escape_html.ts";
 
 /** The numbers of one cell's report (also sent as the output's metadata `memkit`). */
@@ -36,6 +37,10 @@ export interface CellReport {
   kept: number;
   keptBytes: number;
   keptKinds: Record<string, number>;
+  /** The part of RSS that changed most over the cell (lib/memory's breakdown), or null. */
+  mover: string | null;
+  /** The parts of the engine's RSS at the cell's end (null when the agent could not read them). */
+  breakdown: AgentSample["breakdown"];
 }
 
 const MiB = 1024 * 1024;
@@ -81,6 +86,8 @@ export function makeReport(
     kept: after?.kept ?? 0,
     keptBytes: after?.keptBytes ?? 0,
     keptKinds: after?.keptKinds ?? {},
+    mover: largestMover(before?.breakdown, after?.breakdown),
+    breakdown: after?.breakdown ?? null,
   };
 }
 
@@ -113,6 +120,7 @@ export function formatReport(r: CellReport): { text: string; html: string } {
     const kinds = Object.entries(r.keptKinds).map(([k, n]) => `${k} ×${n}`).join(", ");
     parts.push(`kept ${r.kept} (${bytes(r.keptBytes)}${kinds ? `: ${kinds}` : ""})`);
   }
+  if (r.mover) parts.push(r.mover);
   const line = `memkit · ${parts.join(" · ")}`;
   let warn = "";
   if (r.survivors > 0) {

@@ -9,7 +9,7 @@ import type { Engine } from "./_engine.ts";
 import type { Frontend } from "./_frontend.ts";
 import { readRss, resetPeak } from "./_proc.ts";
 import { type CellReport, formatReport, makeReport, notable } from "./_report.ts";
-import type { CellMark, TimelineData } from "./_timeline_view.ts";
+import { type SessionCell, SessionTimeline } from "../lib/memory/_kernel_protocol.ts";
 import type { Frames } from "./_wire.ts";
 import type { AgentSample, ReportMode } from "./agent.ts";
 
@@ -43,18 +43,16 @@ export class Reporter {
   #lastSample: AgentSample | null = null;
   #rssStart = 0;
   #peakPerCell = true;
-  #tl: TimelineData = { t: [], rss: [], marks: [], events: [] };
-  #stride = 1;
-  #tick = 0;
+  #tl = new SessionTimeline(100);
   #sampler: ReturnType<typeof setInterval> | undefined;
 
   constructor(readonly front: Frontend, readonly agent: AgentChannel, mode: ReportMode) {
     this.mode = mode;
   }
 
-  /** The session timeline so far. */
-  get timeline(): TimelineData {
-    return this.#tl;
+  /** The session timeline so far, as the agent draws it (lib/memory's kernel protocol). */
+  get timeline(): ReturnType<SessionTimeline["toJSON"]> {
+    return this.#tl.toJSON();
   }
 
   /** Starts sampling `engine()`'s RSS every 100 ms. */
@@ -92,15 +90,12 @@ export class Reporter {
     const start = cur.busyAt || cur.forwardedAt;
     const proc = readRss(engine.pid);
     const rssEnd = proc?.rss ?? 0;
-    const mark: CellMark = {
-      cell: cur.count,
-      start: (start - this.#t0) / 1000,
-      end: (end - this.#t0) / 1000,
+    const mark: SessionCell = {
+      label: `[${cur.count ?? "?"}]`,
+      start: start - this.#t0,
+      end: end - this.#t0,
       rss: rssEnd,
       peak: proc ? Math.max(proc.hwm, rssEnd) : 0,
-      heap: null,
-      tensors: null,
-      tensorBytes: null,
     };
     if (this.mode !== "off" && !cur.silent) {
       const before = this.#lastSample;
@@ -125,9 +120,10 @@ export class Reporter {
         s.site = s.site.replace("<anonymous>", `cell [${cur.count}]`)
           .replace(/^cell:(\d+:\d+)$/, `cell [${cur.count}]:$1`);
       }
-      mark.heap = report.heap;
+      mark.heapUsed = report.heap;
       mark.tensors = report.tensors;
       mark.tensorBytes = report.tensorBytes;
+      mark.breakdown = after?.breakdown;
       if (grace) await grace;
       this.#showLateErrors(after, cur);
       if (this.mode === "on" || notable(report)) this.#show(report, cur);
@@ -135,7 +131,7 @@ export class Reporter {
       // The next report's deltas would otherwise span the cells run with the report off.
       this.#lastSample = null;
     }
-    this.#addMark(mark);
+    this.#tl.cell(mark);
     this.#rssStart = rssEnd;
     if (this.#peakPerCell) this.#peakPerCell = resetPeak(engine.pid);
     if (grace) await grace;
@@ -166,27 +162,13 @@ export class Reporter {
 
   #sample(engine: Engine | null): void {
     if (!engine) return;
-    // Keep at most ~20k points: when full, halve the resolution of what is kept.
-    if (this.#tick++ % this.#stride !== 0) return;
     const r = readRss(engine.pid);
-    if (!r) return;
-    this.#tl.t.push(+((performance.now() - this.#t0) / 1000).toFixed(3));
-    this.#tl.rss.push(r.rss);
-    if (this.#tl.t.length >= 20_000) {
-      this.#tl.t = this.#tl.t.filter((_, i) => i % 2 === 0);
-      this.#tl.rss = this.#tl.rss.filter((_, i) => i % 2 === 0);
-      this.#stride *= 2;
-    }
-  }
-
-  #addMark(mark: CellMark): void {
-    this.#tl.marks.push(mark);
-    if (this.#tl.marks.length > 10_000) this.#tl.marks.shift();
+    if (r) this.#tl.sample(performance.now() - this.#t0, r.rss);
   }
 
   /** Adds an event (an engine restart) to the timeline. */
   event(label: string): void {
-    this.#tl.events.push({ t: +((performance.now() - this.#t0) / 1000).toFixed(3), label });
+    this.#tl.event(performance.now() - this.#t0, label);
   }
 
   /** Forgets the engine's last sample (a new engine starts from zero). */

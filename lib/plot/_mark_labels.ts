@@ -16,6 +16,8 @@ export interface MarkLabel {
   x: number;
   text: string;
   count: number;
+  /** The labels merged into this one, by x. */
+  labels: string[];
 }
 
 /** Options of {@linkcode mergeMarkLabels}. */
@@ -60,6 +62,7 @@ export function mergeMarkLabels(
   return groups.map((g) => ({
     x: g[0].x,
     count: g.length,
+    labels: g.map((m) => m.label),
     text: g.length === 1
       ? g[0].label
       : g.length <= 3

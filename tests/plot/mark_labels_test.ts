@@ -23,6 +23,6 @@ Deno.test("mark labels: marks closer than a label merge; distant ones stay apart
     assert.ok((labels[i].x - labels[i - 1].x) / 10 * 860 > 14);
   }
   const two = mergeMarkLabels([{ x: 1, label: "b" }, { x: 0.99, label: "a" }], { span: 100 });
-  assert.deepEqual(two, [{ x: 0.99, text: "a · b", count: 2 }]);
+  assert.deepEqual(two, [{ x: 0.99, text: "a · b", count: 2, labels: ["a", "b"] }]);
   assert.equal(mergeMarkLabels([], { span: 1 }).length, 0);
 });
