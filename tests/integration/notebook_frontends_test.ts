@@ -9,8 +9,8 @@
  *    the plot upgrades to plotly with scripts on and shows its picture with
  *    scripts off.
  *
- * The notebooks are copied to a temp folder outside the checkout (the memkit
- * kernel then runs them with memkit's config). Committed notebooks older than
+ * The notebooks are copied to a temp folder outside the checkout, with their
+ * deno.json (memkit's paths made absolute) and helper modules. Committed notebooks older than
  * the current output rules (see notebook_outputs_test.ts) are replaced there
  * by fresh CI-size executions, and the test says so.
  * @module
@@ -67,6 +67,18 @@ Deno.test("front-ends: untrusted classic notebook, Run All, nbconvert HTML", asy
   await Deno.mkdir(dir, { recursive: true });
   // The quickstart reads ../node_modules/vega-datasets/…: give the copy the same neighbour.
   await Deno.symlink(join(root, "node_modules"), join(tmp, "node_modules"));
+  // The notebooks' own config, its memkit paths made absolute, and their helper modules.
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", NOTEBOOKS)));
+  for (const [k, v] of Object.entries(config.imports as Record<string, string>)) {
+    if (v.startsWith(".")) config.imports[k] = new URL(v, NOTEBOOKS).href;
+  }
+  await Deno.writeTextFile(join(dir, "deno.json"), JSON.stringify(config, null, 2));
+  await Deno.symlink(join(root, "node_modules"), join(dir, "node_modules"));
+  for await (const e of Deno.readDir(NOTEBOOKS)) {
+    if (e.isFile && e.name.endsWith(".ts")) {
+      await Deno.copyFile(new URL(e.name, NOTEBOOKS), join(dir, e.name));
+    }
+  }
   const inst = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", `${root}kernel/install.ts`],
     env: { JUPYTER_DATA_DIR: data },
