@@ -185,7 +185,6 @@ def main():
             out["timeline_again"] = run(kc, "await memkit.timeline()")
         elif scenario == "leaks":
             # memkit's own leak tracker, started in the notebook, names the report's leak sites.
-            # memkit's import map has tfjs-core and tfjs-layers, not the @tensorflow/tfjs union.
             out["load"] = run(kc, 'import * as tf from "@tensorflow/tfjs-core"; import { trackLeaks, useBackend } from "memkit"; await useBackend({ backend: "cpu" }); tf.getBackend()', timeout=120)
             out["untracked"] = run(kc, "const u = tf.ones([3]); u.size")
             out["start"] = run(kc, "const leaks = trackLeaks(); leaks.live")

@@ -121,9 +121,10 @@ Deno.test("kernel: classic notebook in chromium shows reports and the timeline",
     assert.ok(plots.requirejs, "the classic notebook's require.js is on the page");
     assert.equal(await page.locator(".js-plotly-plot").count(), 2);
     for (const n of plots.traces) assert.ok(n >= 3, `${n} plotly traces drawn`);
-    // lib/memory's figure: the parts of RSS stacked, the engine's RSS line, per-cell peaks.
-    for (const name of ["engine RSS", "peak RSS in cell", "unexplained"]) {
-      assert.ok(plots.legends[1].includes(name), `legend ${name}: ${plots.legends[1]}`);
+    // lib/memory's one timeline figure: the engine's RSS line, per-cell peaks, and one
+    // stacked band per part of RSS ("unexplained" its own).
+    for (const name of ["engine RSS", "peak RSS in cell", "V8 heap used", "unexplained"]) {
+      assert.ok(plots.legends[1].includes(name), `legend ${plots.legends[1].join(", ")}`);
     }
     assert.equal(plots.staticShown, 0, "the static SVGs give way to plotly");
     assert.ok(
