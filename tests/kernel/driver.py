@@ -185,7 +185,7 @@ def main():
             out["timeline_again"] = run(kc, "await memkit.timeline()")
         elif scenario == "leaks":
             # memkit's own leak tracker, started in the notebook, names the report's leak sites.
-            out["load"] = run(kc, 'import * as tf from "@tensorflow/tfjs"; import { trackLeaks, useBackend } from "memkit"; await useBackend({ backend: "cpu" }); tf.getBackend()', timeout=120)
+            out["load"] = run(kc, 'import * as tf from "@tensorflow/tfjs-core"; import { trackLeaks, useBackend } from "memkit"; await useBackend({ backend: "cpu" }); tf.getBackend()', timeout=120)
             out["untracked"] = run(kc, "const u = tf.ones([3]); u.size")
             out["start"] = run(kc, "const leaks = trackLeaks(); leaks.live")
             out["leak"] = run(kc, 'const a = tf.ones([64, 64]);\nconst b = tf.zeros([10], "int32");\ntf.tidy(() => tf.add(a, 1).dispose()); a.size + b.size')
