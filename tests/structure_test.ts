@@ -9,12 +9,13 @@ const root = new URL("../", import.meta.url);
 
 /**
  * Private lib/ files that kernel/ or scripts/ may still import, each with
- * its reason. The memory-timeline protocol file for the kernel (issue 14)
- * belongs here once it exists.
+ * its reason: only the memory model's documented kernel protocol (issue 14).
  */
+const PROTOCOL = "lib/memory/_kernel_protocol.ts";
 const ALLOWED_PRIVATE: Record<string, string> = {
-  "kernel/_timeline_view.ts -> lib/plot/_style.ts":
-    "the kernel's own timeline figure, until issue 14 moves it into lib/memory",
+  [`kernel/_kernel.ts -> ${PROTOCOL}`]: "the session timeline's store",
+  [`kernel/_report.ts -> ${PROTOCOL}`]: "the largest mover in the cell line",
+  [`kernel/agent.ts -> ${PROTOCOL}`]: "the engine's breakdown and the session figure",
 };
 
 async function* sources(dir: string): AsyncGenerator<[string, string]> {

@@ -52,7 +52,7 @@ async function child(source: string, env: Record<string, string>): Promise<Child
       "run",
       "-A",
       "--quiet",
-      "--config", // the tests' config: this file imports DuckDB's helpers
+      "--config",
       new URL("../../deno.test.json", import.meta.url).pathname,
       new URL(import.meta.url).pathname,
       "--child",
