@@ -3,9 +3,21 @@
  * @module
  */
 import { Data, DataType, Field, makeData } from "apache-arrow";
-import { bitmapFor, type IntName, typeName } from "./_arrow.ts";
+import { bitmapFor, typeName } from "./_arrow.ts";
 /** A type a column can be asked for in `options.types`. */
-export type DowncastTarget = IntName | "float32" | "float16" | "dictionary" | "keep";
+export type DowncastTarget =
+  | "int8"
+  | "uint8"
+  | "int16"
+  | "uint16"
+  | "int32"
+  | "uint32"
+  | "int64"
+  | "uint64"
+  | "float32"
+  | "float16"
+  | "dictionary"
+  | "keep";
 
 /** The field metadata key under which a compacted timestamp records its unit and epoch. */
 export const TIMESTAMP_KEY = "memkit:timestamp";
