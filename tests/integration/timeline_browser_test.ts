@@ -18,7 +18,7 @@ const CELLS = [
   // before the client's iopub subscription is live), so the first cell is a warm-up.
   `"warm-up"`,
   `import { timeline } from "memkit";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 await tf.setBackend("cpu");
 const tl = timeline({ everyMs: 20, title: "cell one" });
 const kept = [];
