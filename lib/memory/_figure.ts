@@ -100,8 +100,11 @@ export function timelineFigure(input: FigureInput, maxPoints: number): PlotlyFig
     full = full.filter((_, i) => i % Math.ceil(full.length / maxPoints) === 0);
   }
 
-  // Round times to a tenth of the slot spacing: shorter JSON, nothing visible lost.
-  const spacing = Math.max(input.spacingMs, 1e-3) / 1000;
+  // Round times to a tenth of the slot spacing: shorter JSON, nothing visible lost. The
+  // spacing actually seen counts too: samples taken by hand (sample(), mark()) come faster
+  // than everyMs, and rounding to the timer's spacing would stack their marks on one x.
+  const seen = n > 1 ? (x[n - 1] - x[0]) / (n - 1) : Infinity;
+  const spacing = Math.max(Math.min(input.spacingMs / 1000, seen), 1e-6);
   const decimals = Math.min(4, Math.max(0, Math.ceil(-Math.log10(spacing / 10))));
   const scale = 10 ** decimals;
   const round = (v: number) => Math.round(v * scale) / scale;
