@@ -42,8 +42,7 @@ export interface TrimResult {
  * ```ts
  * import { trimMalloc } from "memkit";
  * const r = trimMalloc({ mmapThreshold: 128 * 1024 });
- * if (r.available && r.freeAfter > r.freeBefore) throw new Error("trim grew the free list");
- * if (!r.available && !r.reason) throw new Error("no reason given");
+ * if (r.available ? r.mmapThreshold !== 128 * 1024 : !r.reason) throw new Error("not applied");
  * ```
  */
 export function trimMalloc(options: TrimOptions = {}): TrimResult {
