@@ -16,6 +16,7 @@ export * from "./arrow_format_error.ts";
 export * from "./csv.ts";
 export * from "./jsonl.ts";
 export * from "./parquet.ts";
+export * from "./parquet_error.ts";
 export * from "./pool.ts";
 export * from "./mmap.ts";
 export * from "./files.ts";
