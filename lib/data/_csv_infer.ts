@@ -1,0 +1,88 @@
+/**
+ * Type inference from sampled fields, with the same byte-level readers the
+ * parser uses (so a sampled value that infers a type always parses as it).
+ * @module
+ */
+import type { CsvType } from "./_csv_column.ts";
+import {
+  intEnd,
+  numEnd,
+  parseFloatAt,
+  parseIntAt,
+  parseSpecial,
+  specialOk,
+} from "./_csv_number.ts";
+import { parseDateAt, parseTimestampAt, timeEnd, timeZoned } from "./_csv_time.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * The type of one column from its sampled texts: integers → float64 (int64
+ * once a value is beyond ±2^53, so none is rounded), other numbers (and
+ * inf/nan) → float64, true/false → bool, `YYYY-MM-DD` → date, ISO
+ * timestamps → timestamp (all without offset) or timestamptz (all with),
+ * few distinct strings → dictionary, else string. Null tokens and quoted
+ * empty fields are ignored; a column of nulls only is a string column.
+ */
+export function inferType(
+  texts: string[],
+  quoted: boolean[],
+  nullValues: ReadonlySet<string>,
+): CsvType {
+  let seen = 0;
+  let floats = 0;
+  let ints = 0;
+  let big = 0;
+  let bools = 0;
+  let dates = 0;
+  let zoned = 0;
+  let naive = 0;
+  const distinct = new Set<string>();
+  for (let i = 0; i < texts.length; i++) {
+    const t = texts[i];
+    if (quoted[i] ? t === "" : nullValues.has(t)) continue;
+    seen++;
+    if (distinct.size <= 1000) distinct.add(t);
+    const b = encoder.encode(t);
+    const v = parseIntAt(b, 0, b.length);
+    if (intEnd === b.length) {
+      ints++;
+      if (Math.abs(v) > 2 ** 53) big++;
+      continue;
+    }
+    parseFloatAt(b, 0, b.length);
+    if (numEnd === b.length) {
+      floats++;
+      continue;
+    }
+    parseSpecial(t);
+    if (specialOk) {
+      floats++;
+      continue;
+    }
+    const l = t.toLowerCase();
+    if (l === "true" || l === "false") {
+      bools++;
+      continue;
+    }
+    parseDateAt(b, 0, b.length);
+    if (timeEnd === b.length) {
+      dates++;
+      continue;
+    }
+    parseTimestampAt(b, 0, b.length);
+    if (timeEnd === b.length) {
+      if (timeZoned) zoned++;
+      else naive++;
+    }
+  }
+  if (seen === 0) return "string";
+  if (ints === seen && big > 0) return "int64";
+  if (ints + floats === seen) return "float64";
+  if (bools === seen) return "bool";
+  if (dates === seen) return "date";
+  if (zoned === seen) return "timestamptz";
+  if (naive === seen) return "timestamp";
+  if (distinct.size <= Math.max(16, seen / 2) && distinct.size <= 1000) return "dictionary";
+  return "string";
+}

@@ -1,0 +1,83 @@
+/**
+ * csv()'s view of its input: the unparsed tail of the previous chunk followed
+ * by the next chunk, in one reused buffer (reading allocates nothing per
+ * chunk), with the byte count checked against the file's size at the end
+ * (a file that shrinks while read is an error, not a short dataset).
+ * @module
+ */
+import { openByteStream } from "./_source.ts";
+
+/** The bytes read so far and not yet consumed. */
+export class CsvInput {
+  #store = new Uint8Array(0);
+  #chunks: AsyncGenerator<Uint8Array>;
+  /** Unconsumed bytes (a view of the store). */
+  buf: Uint8Array = new Uint8Array(0);
+  /** Whether the input is exhausted (buf holds the end of the file). */
+  final = false;
+  /** Bytes read so far. */
+  read = 0;
+  /** The size announced when opened, if known. */
+  readonly size: number | undefined;
+  readonly #where: string;
+
+  private constructor(chunks: AsyncGenerator<Uint8Array>, size: number | undefined, where: string) {
+    this.#chunks = chunks;
+    this.size = size;
+    this.#where = where;
+  }
+
+  /** Opens a path, URL or stream. */
+  static async open(
+    source: string | URL | ReadableStream<Uint8Array>,
+    signal: AbortSignal | undefined,
+    where: string,
+  ): Promise<CsvInput> {
+    // Reused read buffers are safe: every chunk is copied into the store at once.
+    const bytes = await openByteStream(source, "CSV", signal, 1 << 20, true);
+    return new CsvInput(bytes.chunks(), bytes.size, where);
+  }
+
+  /** Drops the first `n` bytes of buf (consumed). */
+  consume(n: number): void {
+    this.buf = this.buf.subarray(n);
+  }
+
+  /** Appends the next chunk to buf; false at the end of the input. */
+  async pull(): Promise<boolean> {
+    const r = await this.#chunks.next();
+    if (r.done) {
+      this.final = true;
+      if (this.size !== undefined && this.read < this.size) {
+        throw new RangeError(
+          `${this.#where}: the file shrank while being read (${this.read} of ${this.size} bytes)`,
+        );
+      }
+      return false;
+    }
+    const chunk = r.value;
+    this.read += chunk.length;
+    const carry = this.buf.length;
+    if (this.#store.length < carry + chunk.length) {
+      const bigger = new Uint8Array(Math.max(carry + chunk.length, 2 * this.#store.length));
+      bigger.set(this.buf);
+      this.#store = bigger;
+    } else if (this.buf.buffer === this.#store.buffer) {
+      const start = this.buf.byteOffset;
+      this.#store.copyWithin(0, start, start + carry);
+    } else this.#store.set(this.buf);
+    this.#store.set(chunk, carry);
+    this.buf = this.#store.subarray(0, carry + chunk.length);
+    return true;
+  }
+
+  /** Bytes held by the store. */
+  get heldBytes(): number {
+    return this.#store.byteLength;
+  }
+
+  /** Stops reading (closes the file). */
+  async close(): Promise<void> {
+    await this.#chunks.return(undefined);
+  }
+}
