@@ -63,14 +63,16 @@ export interface ParserSetup {
   batchBytes: number;
   /** Field texts that mean null (unquoted). */
   nullValues: string[];
+  /** The longest row in bytes (a longer one is an error that cannot be skipped). */
+  maxLineBytes: number;
   /** Invalid UTF-8 in strings: an error, or U+FFFD. */
   invalidUtf8: "error" | "replace";
   /** Dictionaries per field position (kept for the whole pass), made when absent. */
   dictionaries?: (ByteDictionary | null)[];
 }
 
-const strict = new TextDecoder("utf-8", { fatal: true });
-const lenient = new TextDecoder("utf-8");
+const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
 const encoder = new TextEncoder();
 const latin = new TextDecoder("latin1");
 
@@ -84,6 +86,7 @@ export class CsvParser {
   readonly #delim: number;
   readonly #batchRows: number;
   readonly #batchBytes: number;
+  readonly #maxLine: number;
   readonly #rowBytes: number;
   readonly #nulls: Uint8Array[];
   readonly #emptyIsNull: boolean;
@@ -108,15 +111,20 @@ export class CsvParser {
     this.#delim = setup.delimiter;
     this.#batchRows = setup.batchRows;
     this.#batchBytes = setup.batchBytes;
+    this.#maxLine = setup.maxLineBytes;
     this.#skipBad = skipBad;
     this.#emptyIsNull = setup.nullValues.includes("");
     this.#nulls = setup.nullValues.filter((s) => s !== "").map((s) => encoder.encode(s));
     this.#replace = setup.invalidUtf8 === "replace";
-    const start = Math.min(setup.batchRows, 1024);
+    this.#rowBytes = setup.kinds.reduce((s, k) => s + WIDTH[k], 0);
+    // Columns start small (≤ 4 MB in all) and grow with the rows really read.
+    const start = Math.min(
+      setup.batchRows,
+      Math.max(16, Math.min(1024, Math.floor((4 << 20) / (this.#rowBytes + 1)))),
+    );
     this.#cols = setup.kinds.map((k, f) =>
       k === KIND.skip ? null : new ColumnBuffer(k, start, setup.dictionaries?.[f] ?? null)
     );
-    this.#rowBytes = setup.kinds.reduce((s, k) => s + WIDTH[k], 0);
   }
 
   /** The dictionaries per field position (to share with batch conversion). */
@@ -185,7 +193,7 @@ export class CsvParser {
           if (!final) return this.#rollback(r);
           throw new CsvRowError(
             `, column "${this.#name(f)}": unclosed quote (the rest of the file, ${
-              1 + countBreaks(buf, p, end)
+              countBreaks(buf, p, end) + (buf[end - 1] === LF ? 0 : 1)
             } lines, cannot be read)`,
             this.line,
             true,
@@ -242,6 +250,13 @@ export class CsvParser {
       break;
     }
     const line = this.line;
+    if (p - pos > this.#maxLine) {
+      throw new CsvRowError(
+        `is over ${this.#maxLine} bytes long (an unclosed quote? maxLineBytes)`,
+        line,
+        true,
+      );
+    }
     this.line += lines;
     if (this.#bad !== null) {
       const error = new CsvRowError(this.#bad, line);
@@ -334,7 +349,7 @@ export class CsvParser {
       if (col.valid !== null) col.valid[r] = 1;
       return;
     }
-    if (quoted && from === to) {
+    if (quoted && from === to && kind !== KIND.dictionary) {
       col.setNull(r);
       return;
     }

@@ -113,7 +113,8 @@ export function countLines(buf: Uint8Array, from: number, to: number): number {
   return n;
 }
 
-const strict = new TextDecoder("utf-8", { fatal: true });
+const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** Splits the first rows of `buf` into fields (for the header and type inference). */
 export interface SampledRows {
@@ -129,6 +130,8 @@ export interface SampledRows {
   more: boolean;
   /** Why sampling stopped early at a malformed row, if it did. */
   problem: string | null;
+  /** The index of the first row with invalid UTF-8, or -1. */
+  badUtf8: number;
 }
 
 /**
@@ -153,6 +156,7 @@ export function sampleRows(
   let lines = 0;
   let linesAtEnd = 0;
   let problem: string | null = null;
+  let badUtf8 = -1;
   while (pos < n && rows.length < maxRows && problem === null) {
     const c = buf[pos];
     if (c === LF || c === CR) {
@@ -193,9 +197,9 @@ export function sampleRows(
       try {
         text = strict.decode(buf.subarray(from, to));
       } catch {
-        throw new TypeError(
-          `line ${lines + rowLines + 1}: field ${row.length + 1} is not valid UTF-8`,
-        );
+        // The parser names the line and column; sampling reads it with U+FFFD.
+        text = lenient.decode(buf.subarray(from, to));
+        if (badUtf8 < 0) badUtf8 = rows.length;
       }
       row.push(isQuoted ? text.replaceAll('""', '"') : text);
       q.push(isQuoted);
@@ -232,5 +236,5 @@ export function sampleRows(
     end = pos;
     linesAtEnd = lines;
   }
-  return { rows, quoted, end, lines: linesAtEnd, more: !final || end < n, problem };
+  return { rows, quoted, end, lines: linesAtEnd, more: !final || end < n, problem, badUtf8 };
 }

@@ -246,6 +246,14 @@ async function readHead(
     }
     // The header row's own lines (a quoted name may hold a line break).
     const h = sampleRows(input.buf, opts.delimiter, 1, input.final, opts.maxColumns);
+    if (h.end > opts.maxLineBytes) {
+      throw new RangeError(
+        `${where}: the first row is over ${opts.maxLineBytes} bytes (no line break; maxLineBytes)`,
+      );
+    }
+    if (sample.badUtf8 === 0) {
+      throw new TypeError(`${where}: line 1 (the header) is not valid UTF-8`);
+    }
     firstLine += h.lines;
     input.consume(h.end);
     sample = { ...sample, end: sample.end - h.end };
@@ -261,24 +269,30 @@ async function readHead(
   return { names: uniqueNames(names, where), sample, firstLine };
 }
 
-/** Duplicate (or empty) names get a suffix: `a`, `a_1`, with a warning. */
+/** Duplicate (or empty) names get a suffix: `a`, `a_1`, with one warning. */
 function uniqueNames(names: string[], where: string): string[] {
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const [i, n0] of names.entries()) {
+  const seen = new Set(names);
+  const next = new Map<string, number>();
+  const used = new Set<string>();
+  const renamed: string[] = [];
+  const out = names.map((n0, i) => {
     let n = n0 === "" ? `column_${i + 1}` : n0;
-    if (seen.has(n)) {
-      let k = 1;
-      while (seen.has(`${n}_${k}`)) k++;
-      console.warn(
-        `${where.replace("Cannot read", "Reading")}: column ${
-          i + 1
-        } is also named "${n}"; renamed "${n}_${k}"`,
-      );
+    if (used.has(n)) {
+      let k = next.get(n) ?? 1;
+      while (seen.has(`${n}_${k}`) || used.has(`${n}_${k}`)) k++;
+      next.set(n, k + 1);
+      renamed.push(`column ${i + 1} is also named "${n}"; renamed "${n}_${k}"`);
       n = `${n}_${k}`;
     }
-    seen.add(n);
-    out.push(n);
+    used.add(n);
+    return n;
+  });
+  if (renamed.length > 0) {
+    console.warn(
+      `${where.replace("Cannot read", "Reading")}: ${renamed.slice(0, 5).join("; ")}${
+        renamed.length > 5 ? `; and ${renamed.length - 5} more` : ""
+      }`,
+    );
   }
   return out;
 }
@@ -324,7 +338,10 @@ function badRowHandler(opts: CsvPlanOptions): ((e: CsvRowError) => void) | null 
 }
 
 function rowError(e: unknown, where: string): unknown {
-  return e instanceof CsvRowError ? new TypeError(`${where}: ${e.message}`, { cause: e }) : e;
+  if (!(e instanceof CsvRowError)) return e;
+  // A row over maxLineBytes is a limit (RangeError); anything else is bad input.
+  const Kind = e.reason.includes("maxLineBytes") ? RangeError : TypeError;
+  return new Kind(`${where}: ${e.message}`, { cause: e });
 }
 
 /** Phase 3a: parse on this thread. */
@@ -346,6 +363,7 @@ async function* parseSerial(
     batchBytes: opts.batchBytes,
     nullValues: opts.nullValues,
     invalidUtf8: opts.invalidUtf8,
+    maxLineBytes: opts.maxLineBytes,
   }, badRowHandler(opts));
   parser.line = head.firstLine;
   const out: RawBatch[] = [];
@@ -411,6 +429,7 @@ async function* parseParallel(
         batchBytes: 2 ** 31,
         nullValues: opts.nullValues,
         invalidUtf8: opts.invalidUtf8,
+        maxLineBytes: opts.maxLineBytes,
       },
       skipBadRows: onBad !== null,
       names: plan.outNames,
@@ -421,7 +440,7 @@ async function* parseParallel(
     })
   ) {
     if (b instanceof RowProblem) {
-      if (!onBad || b.fatal) throw new TypeError(`${where}: ${b.message}`);
+      if (!onBad || b.fatal) throw rowError(new CsvRowError(b.reason, b.line, b.fatal), where);
       counts.skipped++;
       onBad(new CsvRowError(b.reason, b.line));
       continue;

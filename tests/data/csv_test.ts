@@ -157,7 +157,7 @@ Deno.test("malformed rows throw naming the file, line and field", async () => {
   await assert.rejects(() => rowsOf(streamOf('a,b\n1,2\n"open,3\n4,5\n')), {
     name: "TypeError",
     message:
-      `Cannot read CSV "${name}": line 3, column "a": unclosed quote (the rest of the file, 3 lines, cannot be read)`,
+      `Cannot read CSV "${name}": line 3, column "a": unclosed quote (the rest of the file, 2 lines, cannot be read)`,
   });
   await assert.rejects(() => rowsOf(streamOf('a,b\n"x"y,2\n'), { types: "string" }), {
     name: "TypeError",
