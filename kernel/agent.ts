@@ -13,9 +13,11 @@
  * @module
  */
 import type { TimelineData, TimelineView } from "./_timeline_view.ts";
-// Types and a Symbol.for key only: the module has no runtime imports, so
-// tfjs and lib/dispose stay unloaded.
-import { LEAK_TRACKER_KEY, type LeakTrackerHook } from "../lib/dispose/_leak_hook.ts";
+// None of these three loads tfjs: a Symbol.for key, the tensor-event hub
+// (which finds tfjs's engine when tfjs creates it) and the dtype byte table.
+import { LEAK_TRACKER_KEY, type LeakTrackerHook } from "../lib/dispose/leak_tracker_hook.ts";
+import { onTensorEvents } from "../lib/dispose/tensor_events.ts";
+import { dtypeBytes } from "../lib/dtype/dtype_bytes.ts";
 
 /** The report modes: everything, nothing, or only cells that did something notable. */
 export type ReportMode = "on" | "off" | "quiet";
@@ -64,16 +66,7 @@ export interface AgentOptions {
 interface TfEngineLike {
   state: { numTensors: number; numBytes: number };
   registryFactory?: Record<string, { factory?: unknown }>;
-  trackTensor(a: TensorLike, backend: unknown): void;
-  disposeTensor(a: TensorLike): void;
 }
-interface TensorLike {
-  id: number;
-  size: number;
-  dtype: string;
-}
-
-const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
 
 let tfEngine: TfEngineLike | null = null;
 let cellTensors = new Map<number, { bytes: number; site: string }>();
@@ -81,27 +74,33 @@ let withSites = false;
 let mode: ReportMode = "on";
 let gpuReader: (() => AgentSample["gpu"]) | null | undefined;
 
-/** Wraps tfjs's engine so each tensor created and disposed is seen; called once per engine. */
-function hookEngine(engine: TfEngineLike): void {
-  tfEngine = engine;
-  const track = engine.trackTensor;
-  const dispose = engine.disposeTensor;
-  engine.trackTensor = function (a, backend) {
-    track.call(this, a, backend);
-    if (mode === "off") return;
-    cellTensors.set(a.id, {
-      bytes: a.size * (BYTES[a.dtype] ?? 0),
-      // A running trackLeaks() records the site itself: no second stack.
-      site: withSites && !leakTracker() ? creationSite() : "",
-    });
-  };
-  engine.disposeTensor = function (a) {
-    cellTensors.delete(a.id);
-    dispose.call(this, a);
-  };
+/**
+ * Counts each tensor created and disposed through memkit's tensor-event hub
+ * (lib/dispose/tensor_events.ts), the one place that hooks tfjs's engine;
+ * the hub finds the engine the moment tfjs creates it.
+ */
+function watchForTf(): void {
+  onTensorEvents({
+    created(a) {
+      if (mode === "off") return;
+      cellTensors.set(a.id, {
+        bytes: a.size * dtypeBytes(a.dtype),
+        // A running trackLeaks() records the site itself: no second stack.
+        site: withSites && !leakTracker() ? creationSite() : "",
+      });
+    },
+    disposed(a) {
+      cellTensors.delete(a.id);
+    },
+  });
 }
 
-/** The hook of a running `trackLeaks()` (lib/dispose/_leak_hook.ts), if any. */
+/** tfjs's engine, once tfjs has created it (the hub's trap keeps the property readable). */
+function findEngine(): TfEngineLike | null {
+  return tfEngine ??= (globalThis as { _tfengine?: TfEngineLike })._tfengine ?? null;
+}
+
+/** The hook of a running `trackLeaks()` (lib/dispose/leak_tracker_hook.ts), if any. */
 function leakTracker(): LeakTrackerHook | undefined {
   const hook = (globalThis as Record<symbol, unknown>)[LEAK_TRACKER_KEY] as
     | LeakTrackerHook
@@ -114,30 +113,11 @@ function creationSite(): string {
   const stack = new Error().stack?.split("\n").slice(1) ?? [];
   for (const line of stack) {
     if (line.includes("@tensorflow") || line.includes("/kernel/agent.ts")) continue;
+    if (line.includes("/lib/dispose/_tensor_hub.ts")) continue;
     if (line.includes("/lib/") && line.includes("memkit")) continue;
     return line.trim().replace(/^at /, "");
   }
   return "unknown";
-}
-
-/**
- * tfjs keeps its engine on `globalThis._tfengine` and creates it on first
- * import. A setter there lets the agent hook the engine the moment it exists,
- * without importing tfjs itself.
- */
-function watchForTf(): void {
-  const g = globalThis as { _tfengine?: TfEngineLike };
-  if (g._tfengine) return hookEngine(g._tfengine);
-  let value: TfEngineLike | undefined;
-  Object.defineProperty(globalThis, "_tfengine", {
-    configurable: true,
-    enumerable: false,
-    get: () => value,
-    set: (v: TfEngineLike) => {
-      value = v;
-      if (v && tfEngine !== v) hookEngine(v);
-    },
-  });
 }
 
 /**
@@ -164,7 +144,7 @@ async function loadGpuReader(): Promise<void> {
 
 /** Answers the kernel's question at the end of a cell, and starts the next cell's count. */
 async function sample(): Promise<AgentSample> {
-  if (tfEngine && gpuReader === undefined) await loadGpuReader();
+  if (findEngine() && gpuReader === undefined) await loadGpuReader();
   const mem = Deno.memoryUsage();
   let survivors = 0;
   let survivorBytes = 0;

@@ -15,13 +15,13 @@
  */
 import { parseArgs } from "node:util";
 import { Float32, makeData, RecordBatch, type Timestamp } from "apache-arrow";
-import { tf } from "../lib/_tf.ts";
-import { listen } from "../lib/dispose/_hooks.ts";
+import * as tf from "@tensorflow/tfjs";
 import {
   type BackendName,
   disposeModel,
   fit,
   humanBytes,
+  onTensorEvents,
   parquet,
   progress,
   timeline,
@@ -116,7 +116,7 @@ const tensorsAtStart = tf.memory().numTensors;
 // sees every tensor created, so the peak it records is exact.
 const engineState = (tf.engine() as unknown as { state: { numBytes: number } }).state;
 let peakTfBytes = engineState.numBytes;
-const unlisten = listen({
+const unlisten = onTensorEvents({
   created: () => {
     if (engineState.numBytes > peakTfBytes) peakTfBytes = engineState.numBytes;
   },

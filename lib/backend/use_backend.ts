@@ -1,5 +1,4 @@
-import { tf } from "../_tf.ts";
-import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { setupBackends, tf } from "../_tf.ts";
 
 /** The tfjs backends memkit chooses between, best first. */
 export type BackendName = "webgpu" | "wasm" | "cpu";
@@ -63,8 +62,9 @@ const NAMES: readonly BackendName[] = ["webgpu", "wasm", "cpu"];
 let wasmPathsSet = false;
 
 /** Points the wasm backend at its `.wasm` files in the installed package. */
-function ensureWasmPaths(): void {
+async function ensureWasmPaths(): Promise<void> {
   if (wasmPathsSet) return;
+  const { setWasmPaths } = await import("@tensorflow/tfjs-backend-wasm");
   // import.meta.resolve gives the file URL of the package's entry in the one
   // node_modules copy; the .wasm binaries sit beside it in dist/.
   const entry = import.meta.resolve("@tensorflow/tfjs-backend-wasm");
@@ -102,7 +102,8 @@ async function adapterFacts(): Promise<AdapterFacts | string> {
 
 /** Starts one backend, returning null on success or the reason it failed. */
 async function start(name: BackendName): Promise<string | null> {
-  if (name === "wasm") ensureWasmPaths();
+  await setupBackends();
+  if (name === "wasm") await ensureWasmPaths();
   if (tf.findBackendFactory(name) === null) {
     return `the ${name} backend is not registered (is tfjs imported twice?)`;
   }
@@ -154,6 +155,8 @@ function readEnvChoice(): string | undefined {
  * ```
  */
 export async function useBackend(options: UseBackendOptions = {}): Promise<BackendInfo> {
+  await setupBackends();
+  const { getThreadsCount } = await import("@tensorflow/tfjs-backend-wasm");
   const fromEnv = options.backend === undefined ? readEnvChoice() : undefined;
   const choice = options.backend ?? fromEnv ?? "auto";
   if (choice !== "auto" && !NAMES.includes(choice as BackendName)) {

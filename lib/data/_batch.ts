@@ -19,6 +19,7 @@ import {
   Vector,
   vectorFromArray,
 } from "apache-arrow";
+import { dtypeBytes } from "../dtype/dtype_bytes.ts";
 
 /** A typed array that backs a fixed-width Arrow column. */
 export type Values =
@@ -56,7 +57,7 @@ export function elementBytes(x: unknown, depth = 0): number {
   const maybeTensor = x as { size?: unknown; dtype?: unknown; isDisposed?: unknown };
   if (typeof maybeTensor.size === "number" && typeof maybeTensor.dtype === "string") {
     if (maybeTensor.isDisposed === true) return 0;
-    return maybeTensor.size * (maybeTensor.dtype === "complex64" ? 8 : 4);
+    return maybeTensor.size * dtypeBytes(maybeTensor.dtype);
   }
   let n = 0;
   if (Array.isArray(x)) { for (const v of x) n += elementBytes(v, depth + 1); }

@@ -7,51 +7,7 @@ import { type Data, type DataType, RecordBatch, Type } from "apache-arrow";
 import type { tf } from "../_tf.ts";
 import { markOwned } from "../dispose/_ownership.ts";
 
-/** Options for `Dataset.toTensors`. */
-export interface ToTensorsOptions {
-  /** Feature columns, in order; each becomes one column of `xs` (or `depth` with one-hot). */
-  x: string[];
-  /** Target column(s); `ys` has shape `[rows, columns]` (or `[rows, depth]` one-hot). */
-  y: string | string[];
-  /**
-   * Value for nulls: one for all columns, or per column. Without one, a null throws.
-   * @default {undefined}
-   */
-  fill?: number | Record<string, number>;
-  /**
-   * Dictionary columns to one-hot encode, with their depth (number of
-   * categories); a code at or past the depth throws.
-   * @default {{}}
-   */
-  oneHot?: Record<string, number>;
-  /**
-   * dtype of `ys`: `"int32"` for class labels, else float32.
-   * @default {"float32"}
-   */
-  yDtype?: "float32" | "int32";
-  /**
-   * Fill `xs` and `ys` through a 2-slot ring of reused ArrayBuffers, so a
-   * steady-state loop allocates none. A slot is refilled only once the tensor
-   * made from it is gone (the cpu and webgpu backends keep the array, and
-   * `clone`/`reshape`/`keep()` share it); otherwise it gets a new buffer.
-   * @default {true}
-   */
-  pool?: boolean;
-  /** Stops the pass when aborted. */
-  signal?: AbortSignal;
-}
-
-/** One training step's tensors; they belong to the dataset until `keep()`. */
-export interface TensorBatch {
-  /** Features, float32 `[rows, features]`. */
-  xs: tf.Tensor2D;
-  /** Targets, `[rows, targets]`. */
-  ys: tf.Tensor2D;
-  /** The number of rows. */
-  rows: number;
-  /** Retains both tensors: the dataset no longer disposes them; you must. */
-  keep(): { xs: tf.Tensor2D; ys: tf.Tensor2D };
-}
+import type { TensorBatch, ToTensorsOptions } from "./dataset_options.ts";
 
 type AnyData = Data<DataType>;
 type TF = typeof tf;

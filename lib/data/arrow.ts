@@ -1,12 +1,5 @@
-import * as zlib from "node:zlib";
-import {
-  type AsyncRecordBatchFileReader,
-  compressionRegistry,
-  CompressionType,
-  type RecordBatch,
-  RecordBatchReader,
-} from "apache-arrow";
-import lz4 from "lz4js";
+import { type AsyncRecordBatchFileReader, type RecordBatch, RecordBatchReader } from "apache-arrow";
+import { registerArrowCodecs } from "./_arrow_codecs.ts";
 import { Dataset, type StageOptions } from "./dataset.ts";
 import { elementBytes } from "./_batch.ts";
 import {
@@ -40,21 +33,6 @@ export interface ArrowOptions extends StageOptions {
    * @default {false}
    */
   mmap?: boolean;
-}
-
-type Zstd = { zstdDecompressSync?: (b: Uint8Array) => Uint8Array };
-
-// IPC bodies compressed with LZ4 frames or ZSTD decode through these; an
-// application's own registration wins.
-if (!compressionRegistry.get(CompressionType.LZ4_FRAME)) {
-  compressionRegistry.set(CompressionType.LZ4_FRAME, {
-    decode: (data) => Uint8Array.from(lz4.decompress(data)),
-  });
-}
-if (!compressionRegistry.get(CompressionType.ZSTD) && (zlib as Zstd).zstdDecompressSync) {
-  compressionRegistry.set(CompressionType.ZSTD, {
-    decode: (data) => new Uint8Array((zlib as Zstd).zstdDecompressSync!(data)),
-  });
 }
 
 const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
@@ -99,6 +77,7 @@ export function arrow(
   source: string | URL | ReadableStream<Uint8Array>,
   options: ArrowOptions = {},
 ): Dataset<RecordBatch> {
+  registerArrowCodecs();
   const name = source instanceof ReadableStream ? "stream" : sourceName(source);
   const base = name.split("/").pop() ?? name;
   const where = `Cannot read Arrow IPC "${name}"`;

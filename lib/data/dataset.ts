@@ -1,96 +1,43 @@
-import { RecordBatch, type StructRowProxy, type TypeMap } from "apache-arrow";
-import { trackPass } from "./_interrupts.ts";
-import { registerProbe } from "../memory/probes.ts";
-import { downcastStream, type DowncastStreamOptions } from "../dtype/downcast_stream.ts";
-import type { MemoryReport } from "../dtype/memory_report.ts";
-import { concatBatches, elementBytes, gatherRows } from "./_batch.ts";
-import { mulberry32, seedFrom } from "./_random.ts";
-import { type TensorBatch, tensorStage, type ToTensorsOptions } from "./_to_tensors.ts";
+import type { RecordBatch } from "apache-arrow";
+import { tensorStage } from "./_to_tensors.ts";
+import type {
+  BatchOf,
+  BatchOptions,
+  DowncastDataset,
+  DowncastDatasetOptions,
+  FilterOptions,
+  IterateOptions,
+  RowOf,
+  ShuffleOptions,
+  TensorBatch,
+  ToTensorsOptions,
+} from "./dataset_options.ts";
+import { checkCount, combine, type OpenStage, type Operator, type StageOptions } from "./_stage.ts";
+import { runPass } from "./_pass.ts";
+import { mapOp } from "./_op_map.ts";
+import { type BatchMask, filterOp, type RowPredicate } from "./_op_filter.ts";
+import { takeOp } from "./_op_take.ts";
+import { skipOp } from "./_op_skip.ts";
+import { batchOp } from "./_op_batch.ts";
+import { shuffleOp } from "./_op_shuffle.ts";
+import { prefetchOp } from "./_op_prefetch.ts";
+import { repeatOp } from "./_op_repeat.ts";
+import { concatenateOp } from "./_op_concatenate.ts";
+import { downcastOp } from "./_op_downcast.ts";
 
-/** What a stage of a {@linkcode Dataset} gets when one pass over it starts. */
-export interface StageContext {
-  /** Aborts this pass: the stage must stop reading and release its buffers. */
-  signal?: AbortSignal;
-  /** Reports the bytes this stage holds now (read by the memory timeline's probes). */
-  hold(bytes: number): void;
-}
-
-/** Opens one pass over a stage: called again for every `for await`. */
-export type OpenStage<T> = (context: StageContext) => AsyncIterable<T>;
-
-/** Options accepted by every source and transform. */
-export interface StageOptions {
-  /** Stops the pass (sources, prefetch, timers) when aborted. */
-  signal?: AbortSignal;
-}
-
-/** Options for {@linkcode Dataset.prototype.iterate}. */
-export interface IterateOptions {
-  /** Stops this pass when aborted; the loop throws the signal's reason. */
-  signal?: AbortSignal;
-}
-
-/** Options for {@linkcode Dataset.prototype.filter}. */
-export interface FilterOptions extends StageOptions {
-  /**
-   * `"row"`: the function gets one row and returns whether to keep it.
-   * `"batch"`: it gets a whole RecordBatch and returns a row mask (truthy = keep).
-   * @default {"row"}
-   */
-  by?: "row" | "batch";
-}
-
-/** Options for {@linkcode Dataset.prototype.batch}. */
-export interface BatchOptions extends StageOptions {
-  /**
-   * Drop the last, smaller batch.
-   * @default {false}
-   */
-  dropRemainder?: boolean;
-}
-
-/** Options for {@linkcode Dataset.prototype.shuffle}. */
-export interface ShuffleOptions extends StageOptions {
-  /**
-   * Seed for a reproducible order; without one every pass differs.
-   * @default {undefined}
-   */
-  seed?: number;
-  /**
-   * With a seed, give each pass (epoch) its own order, still reproducible.
-   * @default {true}
-   */
-  reshuffleEachIteration?: boolean;
-}
-
-/** Options for {@linkcode Dataset.prototype.downcast}: those of `downcastStream`. */
-export type DowncastDatasetOptions = DowncastStreamOptions;
-
-/** What {@linkcode Dataset.prototype.downcast} returns: the downcast batches, with a running report. */
-export interface DowncastDataset extends Dataset<RecordBatch> {
-  /**
-   * Bytes per column before and after, over the batches of the latest pass so
-   * far; null before the first batch.
-   */
-  readonly report: MemoryReport | null;
-  /** The warnings given so far (columns widened), over all passes. */
-  readonly warnings: readonly string[];
-}
-
-/** A row of a RecordBatch dataset, or the element itself for other datasets. */
-export type RowOf<T> = T extends RecordBatch<infer S extends TypeMap> ? StructRowProxy<S> : T;
-
-/** What {@linkcode Dataset.prototype.batch} yields: exact-size batches, or arrays of elements. */
-export type BatchOf<T> = T extends RecordBatch ? T : T[];
-
-function combine(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
-  const present = signals.filter((s) => s !== undefined);
-  return present.length > 1 ? AbortSignal.any(present) : present[0];
-}
-
-function rowsOf(x: unknown): number {
-  return x instanceof RecordBatch ? x.numRows : 1;
-}
+export type { OpenStage, StageContext, StageOptions } from "./_stage.ts";
+export type {
+  BatchOf,
+  BatchOptions,
+  DowncastDataset,
+  DowncastDatasetOptions,
+  FilterOptions,
+  IterateOptions,
+  RowOf,
+  ShuffleOptions,
+  TensorBatch,
+  ToTensorsOptions,
+} from "./dataset_options.ts";
 
 /**
  * A lazy, re-iterable stream of elements: by default Apache Arrow
@@ -182,37 +129,13 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
     return this.#run(options.signal);
   }
 
-  async *#run(outer: AbortSignal | undefined): AsyncGenerator<T, void, undefined> {
-    const interrupt = new AbortController();
-    const signal = combine(this.#signal, outer, interrupt.signal);
-    signal?.throwIfAborted();
-    let held = 0;
-    const off = registerProbe(`data ${this.name}`, () => held);
-    const untrack = trackPass(interrupt);
-    try {
-      const context: StageContext = {
-        signal,
-        hold(bytes) {
-          held = bytes;
-        },
-      };
-      for await (const x of this.#open(context)) {
-        signal?.throwIfAborted();
-        yield x;
-      }
-    } finally {
-      held = 0;
-      off();
-      untrack();
-    }
+  #run(outer: AbortSignal | undefined): AsyncGenerator<T, void, undefined> {
+    return runPass(this.name, this.#open, combine(this.#signal, outer));
   }
 
   #derive<U>(
     name: string,
-    open: (
-      upstream: (signal?: AbortSignal) => AsyncGenerator<T>,
-      ctx: StageContext,
-    ) => AsyncIterable<U>,
+    op: Operator<T, U>,
     options: StageOptions & { terminal?: boolean } = {},
   ): Dataset<U> {
     if (this.#terminal) {
@@ -223,7 +146,7 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
     }
     return new Dataset<U>(
       name,
-      (ctx) => open((signal) => this.#run(signal), ctx),
+      (ctx) => op((signal) => this.#run(signal), ctx),
       options,
     );
   }
@@ -243,10 +166,7 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
    * ```
    */
   map<U>(fn: (x: T, index: number) => U | Promise<U>, options: StageOptions = {}): Dataset<U> {
-    return this.#derive<U>(`map`, async function* (up, ctx) {
-      let i = 0;
-      for await (const x of up(ctx.signal)) yield await fn(x, i++);
-    }, options);
+    return this.#derive<U>("map", mapOp(fn), options);
   }
 
   /**
@@ -283,33 +203,7 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
     if (by !== "row" && by !== "batch") {
       throw new RangeError(`Cannot filter ${this.name}: by must be "row" or "batch", got "${by}"`);
     }
-    return this.#derive<T>(`filter`, async function* (up, ctx) {
-      for await (const x of up(ctx.signal)) {
-        if (!(x instanceof RecordBatch)) {
-          if ((fn as (row: T, i: number) => unknown)(x, 0)) yield x;
-          continue;
-        }
-        const n = x.numRows;
-        const keep = new Uint32Array(n);
-        let k = 0;
-        if (by === "batch") {
-          const mask = (fn as (b: T) => ArrayLike<unknown>)(x);
-          if (mask.length !== n) {
-            throw new RangeError(
-              `Cannot filter: the mask has ${mask.length} entries, expected ${n} (one per row)`,
-            );
-          }
-          for (let i = 0; i < n; i++) if (mask[i]) keep[k++] = i;
-        } else {
-          const pred = fn as (row: unknown, i: number) => unknown;
-          for (let i = 0; i < n; i++) if (pred(x.get(i), i)) keep[k++] = i;
-        }
-        if (k === n) yield x;
-        else if (k > 0) {
-          yield gatherRows([x], new Uint32Array(k), keep.subarray(0, k)) as T;
-        }
-      }
-    }, options);
+    return this.#derive<T>("filter", filterOp<T>(fn as RowPredicate | BatchMask, by), options);
   }
 
   /**
@@ -328,21 +222,7 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
    */
   take(n: number, options: StageOptions = {}): Dataset<T> {
     checkCount("take", n);
-    return this.#derive<T>(`take(${n})`, async function* (up, ctx) {
-      let left = n;
-      if (left <= 0) return;
-      for await (const x of up(ctx.signal)) {
-        const rows = rowsOf(x);
-        if (rows <= left) {
-          left -= rows;
-          yield x;
-        } else {
-          yield (x as RecordBatch).slice(0, left) as T;
-          left = 0;
-        }
-        if (left <= 0) return;
-      }
-    }, options);
+    return this.#derive<T>(`take(${n})`, takeOp<T>(n), options);
   }
 
   /**
@@ -361,21 +241,7 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
    */
   skip(n: number, options: StageOptions = {}): Dataset<T> {
     checkCount("skip", n);
-    return this.#derive<T>(`skip(${n})`, async function* (up, ctx) {
-      let left = n;
-      for await (const x of up(ctx.signal)) {
-        if (left <= 0) {
-          yield x;
-          continue;
-        }
-        const rows = rowsOf(x);
-        if (rows <= left) left -= rows;
-        else {
-          yield (x as RecordBatch).slice(left, rows) as T;
-          left = 0;
-        }
-      }
-    }, options);
+    return this.#derive<T>(`skip(${n})`, skipOp<T>(n), options);
   }
 
   /**
@@ -396,54 +262,8 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
    */
   batch(n: number, options: BatchOptions = {}): Dataset<BatchOf<T>> {
     checkCount("batch", n, 1);
-    const dropRemainder = options.dropRemainder ?? false;
-    return this.#derive<BatchOf<T>>(`batch(${n})`, async function* (up, ctx) {
-      const pending: RecordBatch[] = [];
-      let pendingRows = 0;
-      let items: T[] = [];
-      const hold = () => {
-        let b = 0;
-        for (const p of pending) b += elementBytes(p);
-        ctx.hold(b + elementBytes(items));
-      };
-      for await (const x of up(ctx.signal)) {
-        if (!(x instanceof RecordBatch)) {
-          items.push(x);
-          if (items.length === n) {
-            const out = items;
-            items = [];
-            yield out as BatchOf<T>;
-          }
-          continue;
-        }
-        let offset = 0;
-        while (offset < x.numRows) {
-          const want = n - pendingRows;
-          const available = x.numRows - offset;
-          if (pendingRows === 0 && available >= n) {
-            yield x.slice(offset, offset + n) as BatchOf<T>;
-            offset += n;
-            continue;
-          }
-          const take = Math.min(want, available);
-          pending.push(x.slice(offset, offset + take));
-          pendingRows += take;
-          offset += take;
-          if (pendingRows === n) {
-            const out = concatBatches(pending.splice(0));
-            pendingRows = 0;
-            hold();
-            yield out as BatchOf<T>;
-          }
-        }
-        hold();
-      }
-      if (!dropRemainder) {
-        if (pendingRows > 0) yield concatBatches(pending.splice(0)) as BatchOf<T>;
-        if (items.length > 0) yield items as BatchOf<T>;
-      }
-      ctx.hold(0);
-    }, options);
+    const drop = options.dropRemainder ?? false;
+    return this.#derive<BatchOf<T>>(`batch(${n})`, batchOp<T, BatchOf<T>>(n, drop), options);
   }
 
   /**
@@ -472,14 +292,8 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
   shuffle(bufferRows: number, options: ShuffleOptions = {}): Dataset<T> {
     checkCount("shuffle", bufferRows, 1);
     const reshuffle = options.reshuffleEachIteration ?? true;
-    let pass = 0;
-    return this.#derive<T>(`shuffle(${bufferRows})`, async function* (up, ctx) {
-      const seed = options.seed === undefined
-        ? seedFrom(Math.random() * 2 ** 32)
-        : seedFrom(options.seed + (reshuffle ? pass++ * 0x9e3779b9 : 0));
-      const random = mulberry32(seed);
-      yield* shuffleRows<T>(up(ctx.signal), bufferRows, random, ctx);
-    }, options);
+    const op = shuffleOp<T>(bufferRows, options.seed, reshuffle);
+    return this.#derive<T>(`shuffle(${bufferRows})`, op, options);
   }
 
   /**
@@ -499,9 +313,7 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
    */
   prefetch(n: number, options: StageOptions = {}): Dataset<T> {
     checkCount("prefetch", n, 1);
-    return this.#derive<T>(`prefetch(${n})`, (up, ctx) => prefetchFrom(up(ctx.signal), n, ctx), {
-      ...options,
-    });
+    return this.#derive<T>(`prefetch(${n})`, prefetchOp<T>(n), options);
   }
 
   /**
@@ -523,9 +335,7 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
     if (!(count >= 0)) {
       throw new RangeError(`Cannot repeat: count must be 0 or more, got ${count}`);
     }
-    return this.#derive<T>(`repeat(${count})`, async function* (up, ctx) {
-      for (let i = 0; i < count; i++) yield* up(ctx.signal);
-    }, options);
+    return this.#derive<T>(`repeat(${count})`, repeatOp<T>(count), options);
   }
 
   /**
@@ -543,10 +353,7 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
    * ```
    */
   concatenate(other: Dataset<T>, options: StageOptions = {}): Dataset<T> {
-    return this.#derive<T>(`concatenate(${other.name})`, async function* (up, ctx) {
-      yield* up(ctx.signal);
-      yield* other.iterate({ signal: ctx.signal });
-    }, options);
+    return this.#derive<T>(`concatenate(${other.name})`, concatenateOp(other), options);
   }
 
   /**
@@ -580,35 +387,11 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
    */
   downcast(this: Dataset<RecordBatch>, options: DowncastDatasetOptions = {}): DowncastDataset {
     const { signal, ...rest } = options;
-    // One stream for every pass keeps the learned types across epochs; each
-    // pass hands it its own upstream iterator (taken synchronously by the
-    // stream's first next(), so concurrent passes cannot swap them).
-    const upstreams: AsyncIterable<RecordBatch>[] = [];
-    const source: AsyncIterable<RecordBatch> = {
-      [Symbol.asyncIterator]: () => upstreams.shift()![Symbol.asyncIterator](),
-    };
-    const stream = downcastStream(source, rest);
-    const ds = this.#derive<RecordBatch>("downcast", async function* (up, ctx) {
-      const mine = up(ctx.signal);
-      upstreams.push(mine);
-      try {
-        for await (const b of stream) {
-          ctx.hold(elementBytes(b));
-          yield b;
-        }
-      } finally {
-        // If the stream failed before taking it, do not hand it to a later pass.
-        const i = upstreams.indexOf(mine);
-        if (i >= 0) {
-          upstreams.splice(i, 1);
-          await mine.return(undefined);
-        }
-        ctx.hold(0);
-      }
-    }, { signal });
+    const parts = downcastOp(rest);
+    const ds = this.#derive<RecordBatch>("downcast", parts.op, { signal });
     return Object.defineProperties(ds, {
-      report: { get: () => stream.report, enumerable: true },
-      warnings: { get: () => stream.warnings, enumerable: true },
+      report: { get: parts.report, enumerable: true },
+      warnings: { get: parts.warnings, enumerable: true },
     }) as DowncastDataset;
   }
 
@@ -643,203 +426,9 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
    */
   toTensors(spec: ToTensorsOptions): Dataset<TensorBatch> {
     return this.#derive<TensorBatch>(
-      `toTensors`,
+      "toTensors",
       (up, ctx) => tensorStage(up(ctx.signal) as AsyncIterable<unknown>, spec, ctx),
       { signal: spec.signal, terminal: true },
     );
-  }
-}
-
-function checkCount(what: string, n: number, min = 0): void {
-  if (!(Number.isInteger(n) || n === Infinity) || n < min) {
-    throw new RangeError(
-      `Cannot ${what}: the count must be an integer of at least ${min}, got ${n}`,
-    );
-  }
-}
-
-async function* shuffleRows<T>(
-  source: AsyncIterable<T>,
-  bufferRows: number,
-  random: () => number,
-  ctx: StageContext,
-): AsyncGenerator<T> {
-  // Elements other than RecordBatches: the classic element buffer.
-  const items: T[] = [];
-  // RecordBatches: a pool of (batch, row) references, gathered on output.
-  let batches: RecordBatch[] = [];
-  let live: number[] = []; // rows still referenced, per batch
-  let which = new Uint32Array(1024);
-  let rows = new Uint32Array(1024);
-  let count = 0;
-  let outRows = 1;
-  let heldBytes = 0;
-
-  const report = () => ctx.hold(heldBytes + elementBytes(items));
-  const pick = (k: number): RecordBatch => {
-    const w = new Uint32Array(k);
-    const r = new Uint32Array(k);
-    for (let i = 0; i < k; i++) {
-      const j = Math.floor(random() * count);
-      w[i] = which[j];
-      r[i] = rows[j];
-      count--;
-      which[j] = which[count];
-      rows[j] = rows[count];
-      live[w[i]]--;
-    }
-    const out = gatherRows(batches, w, r);
-    // Drop batches no row refers to any more, renumbering the pool.
-    if (live.some((n) => n === 0)) {
-      const renumber = new Int32Array(batches.length).fill(-1);
-      const keptBatches: RecordBatch[] = [];
-      const keptLive: number[] = [];
-      heldBytes = 0;
-      for (let b = 0; b < batches.length; b++) {
-        if (live[b] > 0) {
-          renumber[b] = keptBatches.length;
-          keptBatches.push(batches[b]);
-          keptLive.push(live[b]);
-          heldBytes += elementBytes(batches[b]);
-        }
-      }
-      for (let i = 0; i < count; i++) which[i] = renumber[which[i]];
-      batches = keptBatches;
-      live = keptLive;
-    }
-    // A few rows can pin many batches; compact when the pool holds far more
-    // rows than it references, so memory stays proportional to bufferRows.
-    let pooled = 0;
-    for (const b of batches) pooled += b.numRows;
-    if (pooled > 4 * (bufferRows + outRows) && count > 0) {
-      const compact = gatherRows(batches, which.subarray(0, count), rows.subarray(0, count));
-      batches = [compact];
-      live = [count];
-      for (let i = 0; i < count; i++) {
-        which[i] = 0;
-        rows[i] = i;
-      }
-      heldBytes = elementBytes(compact);
-    }
-    report();
-    return out;
-  };
-
-  for await (const x of source) {
-    if (!(x instanceof RecordBatch)) {
-      if (items.length < bufferRows) items.push(x);
-      else {
-        const j = Math.floor(random() * items.length);
-        const out = items[j];
-        items[j] = x;
-        yield out;
-      }
-      report();
-      continue;
-    }
-    const n = x.numRows;
-    if (n === 0) continue;
-    outRows = n;
-    if (count + n > which.length) {
-      const size = Math.max(count + n, which.length * 2);
-      const w = new Uint32Array(size);
-      const r = new Uint32Array(size);
-      w.set(which.subarray(0, count));
-      r.set(rows.subarray(0, count));
-      which = w;
-      rows = r;
-    }
-    const b = batches.length;
-    batches.push(x);
-    live.push(n);
-    heldBytes += elementBytes(x);
-    for (let i = 0; i < n; i++) {
-      which[count] = b;
-      rows[count] = i;
-      count++;
-    }
-    report();
-    while (count >= bufferRows + outRows) yield pick(outRows) as T;
-  }
-  while (count > 0) yield pick(Math.min(outRows, count)) as T;
-  while (items.length > 0) {
-    const j = Math.floor(random() * items.length);
-    const out = items[j];
-    items[j] = items[items.length - 1];
-    items.pop();
-    yield out;
-  }
-  ctx.hold(0);
-}
-
-async function* prefetchFrom<T>(
-  source: AsyncGenerator<T>,
-  n: number,
-  ctx: StageContext,
-): AsyncGenerator<T> {
-  const queue: IteratorResult<T>[] = [];
-  let failure: { error: unknown } | null = null;
-  let stopped = false;
-  let wakeConsumer = null as (() => void) | null;
-  let wakePump = null as (() => void) | null;
-  const wake = () => {
-    wakeConsumer?.();
-    wakeConsumer = null;
-  };
-  const report = () => {
-    let b = 0;
-    for (const r of queue) if (!r.done) b += elementBytes(r.value);
-    ctx.hold(b);
-  };
-  const onAbort = () => {
-    stopped = true;
-    wake();
-    wakePump?.();
-  };
-  ctx.signal?.addEventListener("abort", onAbort);
-
-  const pump = (async () => {
-    try {
-      while (!stopped) {
-        if (queue.length >= n) {
-          await new Promise<void>((resolve) => (wakePump = resolve));
-          wakePump = null;
-          continue;
-        }
-        const r = await source.next();
-        queue.push(r);
-        report();
-        wake();
-        if (r.done) return;
-      }
-    } catch (error) {
-      failure = { error };
-      wake();
-    }
-  })();
-
-  try {
-    while (true) {
-      ctx.signal?.throwIfAborted();
-      if (queue.length === 0) {
-        if (failure) throw (failure as { error: unknown }).error;
-        await new Promise<void>((resolve) => (wakeConsumer = resolve));
-        continue;
-      }
-      const r = queue.shift()!;
-      report();
-      wakePump?.();
-      if (r.done) return;
-      yield r.value;
-    }
-  } finally {
-    stopped = true;
-    ctx.signal?.removeEventListener("abort", onAbort);
-    wakePump?.();
-    await pump;
-    queue.length = 0;
-    ctx.hold(0);
-    // Closing the source runs its finally blocks (file handles, probes).
-    await source.return(undefined);
   }
 }

@@ -1,4 +1,5 @@
 import { RecordBatchReader, type Table, tableFromIPC } from "apache-arrow";
+import { registerArrowCodecs } from "./_arrow_codecs.ts";
 
 /** Options for {@linkcode mmap}. */
 export interface MmapOptions {
@@ -112,6 +113,7 @@ function ffiAllowed(): string | null {
  * ```
  */
 export function mmap(path: string, options: MmapOptions = {}): MappedFile {
+  registerArrowCodecs(); // table() and batches() may meet compressed IPC bodies
   const byteLength = Deno.statSync(path).size;
   const reason = ffiAllowed();
   if (reason !== null) {

@@ -1,27 +1,18 @@
 /**
- * The one place memkit hooks into the tfjs engine. tfjs tracks tensors for
- * `tf.tidy` with a single global scope stack, which interleaving async code
- * corrupts; memkit instead wraps `engine.trackTensor` (every tensor, variable
- * or not, passes through it once, from `makeTensor`, `makeTensorFromTensorInfo`
- * and `makeVariable`) and attributes each new tensor to the scope of the
- * current async context, held in an AsyncLocalStorage. `engine.disposeTensor`
- * is wrapped too, so that the leak tracker learns of every disposal.
+ * Disposal scopes' state. tfjs tracks tensors for `tf.tidy` with a single
+ * global scope stack, which interleaving async code corrupts; memkit instead
+ * subscribes to the tensor-event hub (`_tensor_hub.ts`, the one place that
+ * wraps tfjs's `engine.trackTensor`: every tensor, variable or not, passes
+ * through it once) and attributes each new tensor to the scope of the
+ * current async context, held in an AsyncLocalStorage.
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { tf } from "../_tf.ts";
 import { isOwned } from "./_ownership.ts";
+import { attachHub, detachHub, subscribe } from "./_tensor_hub.ts";
 
 type Tensor = tf.Tensor;
-
-/** A listener told of every tensor created and disposed (the leak tracker). */
-export interface TensorListener {
-  /** `inTidy`: created inside a tfjs `tidy` (user's or tfjs's own), which may dispose it. */
-  created(t: Tensor, inTidy: boolean): void;
-  disposed(t: Tensor): void;
-  /** The outermost tfjs `tidy` has just ended (its survivors are known). */
-  tidyEnded?(): void;
-}
 
 /** The state behind one disposal scope. */
 export class ScopeCore {
@@ -79,73 +70,35 @@ export function currentScope(): ScopeCore | undefined {
   return nearestOpen(context.getStore());
 }
 
-const listeners = new Set<TensorListener>();
+let unsubscribe: (() => void) | undefined;
 
-interface EngineInternals {
-  trackTensor(a: Tensor, backend: unknown): void;
-  disposeTensor(a: Tensor): void;
-  endScope(result?: unknown): void;
-  state: { scopeStack: unknown[] };
-}
-
-let installed = false;
-let original: Omit<EngineInternals, "state"> | undefined;
-
-/** Installs the engine hooks once; cheap to call again. */
+/**
+ * Subscribes scopes to the tensor-event hub once; cheap to call again. Each
+ * new tensor that is not a variable joins the scope of the async context
+ * that creates it.
+ */
 export function installHooks(): void {
-  if (installed) return;
-  installed = true;
-  const engine = tf.engine() as unknown as EngineInternals;
-  const track = engine.trackTensor;
-  const dispose = engine.disposeTensor;
-  const endScope = engine.endScope;
-  original = { trackTensor: track, disposeTensor: dispose, endScope };
+  attachHub();
+  if (unsubscribe) return;
   const Variable = tf.Variable;
-  engine.trackTensor = function (this: EngineInternals, a: Tensor, backend: unknown): void {
-    track.call(this, a, backend);
-    // Variables live as long as their model or optimizer, not a scope.
-    if (!(a instanceof Variable)) {
+  unsubscribe = subscribe<Tensor>({
+    created(a) {
+      // Variables live as long as their model or optimizer, not a scope.
+      if (a instanceof Variable) return;
       const s = nearestOpen(context.getStore());
       if (s !== undefined) s.add(a);
-    }
-    if (listeners.size > 0) {
-      const inTidy = this.state.scopeStack.length > 0;
-      for (const l of listeners) l.created(a, inTidy);
-    }
-  };
-  engine.endScope = function (this: EngineInternals, result?: unknown): void {
-    endScope.call(this, result);
-    if (listeners.size > 0 && this.state.scopeStack.length === 0) {
-      for (const l of listeners) l.tidyEnded?.();
-    }
-  };
-  engine.disposeTensor = function (this: EngineInternals, a: Tensor): void {
-    if (listeners.size > 0) { for (const l of listeners) l.disposed(a); }
-    dispose.call(this, a);
-  };
+    },
+    disposed() {},
+  });
 }
 
 /**
- * Removes the engine hooks, restoring tfjs's own methods. For benchmarks that
+ * Unhooks the engine (restoring tfjs's own methods) for benchmarks that
  * measure the hooks' cost against plain tfjs in one process; scopes opened
- * while the hooks are off capture nothing.
+ * while the hooks are off capture nothing. {@linkcode installHooks} re-hooks.
  */
 export function uninstallHooks(): void {
-  if (!installed || original === undefined) return;
-  const engine = tf.engine() as unknown as EngineInternals;
-  engine.trackTensor = original.trackTensor;
-  engine.disposeTensor = original.disposeTensor;
-  engine.endScope = original.endScope;
-  installed = false;
-}
-
-/** Adds a listener for tensor creation and disposal; returns its remover. */
-export function listen(l: TensorListener): () => void {
-  installHooks();
-  listeners.add(l);
-  return () => {
-    listeners.delete(l);
-  };
+  detachHub();
 }
 
 /** Calls `visit` for every tensor inside a value (tensor, array, plain object, Map). */

@@ -59,9 +59,9 @@ function optimizerVariables(optimizer: Optimizer): tf.Variable[] {
  * @throws {TypeError} When `model` is not a tfjs LayersModel.
  * @example
  * ```ts
- * import { disposeModel } from "memkit";
+ * import { disposeModel, useBackend } from "memkit";
  * import * as tf from "@tensorflow/tfjs";
- * await tf.setBackend("cpu");
+ * await useBackend({ backend: "cpu" });
  * const before = tf.memory().numTensors;
  * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
  * model.compile({ optimizer: tf.train.adam(), loss: "meanSquaredError" });

@@ -35,9 +35,9 @@ export interface ScopeOptions {
  * @returns The scope: a Disposable and AsyncDisposable with `keep()`.
  * @example
  * ```ts
- * import { scope } from "memkit";
+ * import { scope, useBackend } from "memkit";
  * import * as tf from "@tensorflow/tfjs";
- * await tf.setBackend("cpu");
+ * await useBackend({ backend: "cpu" });
  * const before = tf.memory().numTensors;
  * async function step(): Promise<tf.Tensor> {
  *   await using s = await scope();

@@ -25,9 +25,9 @@ export interface ScopedOptions {
  * @returns What `fn` returns, once its other tensors are disposed.
  * @example
  * ```ts
- * import { scoped } from "memkit";
+ * import { scoped, useBackend } from "memkit";
  * import * as tf from "@tensorflow/tfjs";
- * await tf.setBackend("cpu");
+ * await useBackend({ backend: "cpu" });
  * const before = tf.memory().numTensors;
  * const [a, b] = await Promise.all([
  *   scoped(async () => { const t = tf.ones([3]); await t.data(); return t.mul(2); }),

@@ -1,7 +1,8 @@
 import { tf } from "../_tf.ts";
-import { listen } from "./_hooks.ts";
+import { subscribe } from "./_tensor_hub.ts";
+import { dtypeBytes } from "../dtype/dtype_bytes.ts";
 import { type CollectedLeaks, LeakReport, type LeakRow } from "./_leak_report.ts";
-import { LEAK_TRACKER_KEY, type LeakTrackerHook, type TrackedTensor } from "./_leak_hook.ts";
+import { LEAK_TRACKER_KEY, type LeakTrackerHook, type TrackedTensor } from "./leak_tracker_hook.ts";
 
 export type { CollectedLeaks, LeakReport, LeakRow } from "./_leak_report.ts";
 
@@ -117,8 +118,7 @@ function userFrames(error: Error): string[] {
 }
 
 function bytesOf(t: tf.Tensor): number {
-  if (t.dtype === "string") return 0;
-  return t.size * (t.dtype === "complex64" ? 8 : t.dtype === "bool" ? 1 : 4);
+  return t.size * dtypeBytes(t.dtype);
 }
 
 const warnedSites = new Set<string>();
@@ -134,7 +134,7 @@ const warnedSites = new Set<string>();
  *
  * While a tracker runs, it also answers other tools through a global hook,
  * `globalThis[Symbol.for("memkit.leakTracker")]` (`describe(tensorId)` gives a
- * live tensor's site, shape, dtype and bytes; see lib/dispose/_leak_hook.ts):
+ * live tensor's site, shape, dtype and bytes; see lib/dispose/leak_tracker_hook.ts):
  * memkit's Jupyter kernel uses it to say where a cell's leaked tensors came
  * from, without importing this module.
  *
@@ -143,9 +143,9 @@ const warnedSites = new Set<string>();
  * @throws {RangeError} When `stacks` is a number outside (0, 1].
  * @example
  * ```ts
- * import { trackLeaks } from "memkit";
+ * import { trackLeaks, useBackend } from "memkit";
  * import * as tf from "@tensorflow/tfjs";
- * await tf.setBackend("cpu");
+ * await useBackend({ backend: "cpu" });
  * using leaks = trackLeaks();
  * const a = tf.ones([4, 4]);
  * tf.zeros([2]).dispose();
@@ -221,7 +221,7 @@ export function trackLeaks(options: TrackLeaksOptions = {}): LeakTracker {
     return error;
   };
 
-  const unlisten = listen({
+  const unlisten = subscribe<tf.Tensor>({
     created(t, inTidy) {
       if (!withVariables && t instanceof tf.Variable) return;
       const entry: Entry = { shape: t.shape, dtype: t.dtype, bytes: bytesOf(t), error: undefined };

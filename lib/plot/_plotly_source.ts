@@ -1,24 +1,30 @@
 /**
  * plotly.js as text: `import "plotly.js-dist-min"` crashes in Deno (the
  * bundle touches `window` at load), and memkit only ever ships the library to
- * a browser, so it reads the file instead of importing it.
+ * a browser, so it reads the file instead of importing it. Nothing here
+ * imports a `node:` module at load time (that alone costs ~8 MB of RSS, and
+ * `memkit/plot` must stay light): zlib is fetched when plotly is first packed.
  * @module
  */
-import { createRequire } from "node:module";
-import { gzipSync } from "node:zlib";
-import { Buffer } from "node:buffer";
+
+type Zlib = { gzipSync(data: Uint8Array, options: { level: number }): Uint8Array };
+type Process = { getBuiltinModule(name: string): unknown };
 
 let source: string | undefined;
 let packed: string | undefined;
 
-/** The file path of plotly.min.js, found through Node resolution, then beside this repo. */
+/** The file path of plotly.min.js, found through the import map (`import.meta.resolve`). */
 export function plotlyPath(): string {
+  let url: string;
   try {
-    return createRequire(import.meta.url).resolve("plotly.js-dist-min/plotly.min.js");
-  } catch {
-    return new URL("../../node_modules/plotly.js-dist-min/plotly.min.js", import.meta.url)
-      .pathname;
+    url = import.meta.resolve("plotly.js-dist-min/plotly.min.js");
+  } catch (error) {
+    throw new TypeError(
+      `Cannot find plotly.js: ${(error as Error).message}; add "plotly.js-dist-min" ` +
+        `(memkit's pinned version) to your import map`,
+    );
   }
+  return url.startsWith("file:") ? decodeURIComponent(new URL(url).pathname) : url;
 }
 
 /** plotly.min.js as text (read once). */
@@ -48,7 +54,9 @@ export function plotlyVersion(): string {
  */
 export function plotlyGzipBase64(): string {
   if (packed !== undefined) return packed;
-  const gz = gzipSync(new TextEncoder().encode(plotlySource()), { level: 9 });
-  packed = Buffer.from(gz).toString("base64");
+  const process = (globalThis as unknown as { process: Process }).process;
+  const zlib = process.getBuiltinModule("node:zlib") as Zlib;
+  const gz = zlib.gzipSync(new TextEncoder().encode(plotlySource()), { level: 9 });
+  packed = (gz as Uint8Array & { toBase64(): string }).toBase64();
   return packed;
 }

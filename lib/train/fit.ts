@@ -145,9 +145,9 @@ function checkBatch(batch: unknown, epoch: number, step: number): FitBatch {
  * @throws {Error} When an epoch after the first yields no batches (the data is not re-iterable).
  * @example
  * ```ts
- * import { fit } from "memkit";
+ * import { fit, useBackend } from "memkit";
  * import * as tf from "@tensorflow/tfjs";
- * await tf.setBackend("cpu");
+ * await useBackend({ backend: "cpu" });
  * const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] });
  * model.compile({ optimizer: tf.train.sgd(0.1), loss: "meanSquaredError" });
  * const xs = tf.tensor2d([[0, 1], [1, 0], [1, 1], [0, 0]]);

@@ -111,6 +111,33 @@ Deno.test("filter takes a row predicate or a batch mask", async () => {
   );
 });
 
+Deno.test("filter's index counts over the whole pass, like map's", async () => {
+  // Plain elements: the index is the element's position in the pass.
+  const seen: number[] = [];
+  const kept: string[] = [];
+  const letters = from(["a", "b", "c", "d", "e"]).filter((x, i) => {
+    assert.equal(x, "abcde"[i]);
+    seen.push(i);
+    return i % 2 === 0;
+  });
+  for await (const x of letters) kept.push(x);
+  assert.deepEqual(seen, [0, 1, 2, 3, 4]);
+  assert.deepEqual(kept, ["a", "c", "e"]);
+  // RecordBatches: the index is the row's position over all batches (20 rows in batches of 6).
+  const indices: number[] = [];
+  const odd = from(batches(20, 6)).filter((row, i) => {
+    indices.push(i);
+    assert.equal(row.id, i, "the index is the row's position in the pass");
+    return i % 2 === 1;
+  });
+  assert.deepEqual(await ids(odd), range(0, 20).filter((i) => i % 2 === 1));
+  assert.deepEqual(indices, range(0, 20));
+  // Each pass starts again at 0.
+  indices.length = 0;
+  await ids(odd);
+  assert.deepEqual(indices, range(0, 20));
+});
+
 Deno.test("map, repeat and concatenate", async () => {
   const ds = from([1, 2, 3]);
   const out: number[] = [];

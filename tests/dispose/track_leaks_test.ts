@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/_tf.ts";
 import { scope, trackLeaks, useBackend } from "../../mod.ts";
-import type { LeakTrackerHook } from "../../lib/dispose/_leak_hook.ts";
+import type { LeakTrackerHook } from "../../lib/dispose/leak_tracker_hook.ts";
 
 await useBackend({ backend: "cpu" });
 const mem = () => {
