@@ -1,5 +1,5 @@
 /**
- * csv()'s view of its input: the unparsed tail of the previous chunk followed
+ * csv()'s (and jsonl()'s) view of its input: the unparsed tail of the previous chunk followed
  * by the next chunk, in one reused buffer (reading allocates nothing per
  * chunk), with the byte count checked against the file's size at the end
  * (a file that shrinks while read is an error, not a short dataset).
@@ -42,6 +42,7 @@ export class CsvInput {
     source: string | URL | ReadableStream<Uint8Array>,
     signal: AbortSignal | undefined,
     where: string,
+    what = "CSV",
   ): Promise<CsvInput> {
     if (!(source instanceof ReadableStream) && !/^https?:/i.test(String(source))) {
       let file: Deno.FsFile;
@@ -53,7 +54,7 @@ export class CsvInput {
       return new CsvInput(null, file, (await file.stat()).size, where);
     }
     // Reused read buffers are safe: every chunk is copied into the store at once.
-    const bytes = await openByteStream(source, "CSV", signal, CHUNK, true);
+    const bytes = await openByteStream(source, what, signal, CHUNK, true);
     return new CsvInput(bytes.chunks(), null, bytes.size, where);
   }
 
