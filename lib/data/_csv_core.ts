@@ -204,6 +204,12 @@ export class CsvParser {
           this.#storeQuoted(cols[f]!, kind, r, f, buf, p + 1, close, quotedEscapes);
         }
         p = quotedEnd;
+      } else if (kind === KIND.skip) {
+        p = scanPlain(buf, p, end, delim);
+        if (p === end && !final) return this.#rollback(r);
+      } else if ((c === delim || c === LF || c === CR) && this.#emptyIsNull) {
+        // An empty field: null in every type.
+        if (this.#bad === null) cols[f]!.setNull(r);
       } else if (kind === KIND.float64 || kind === KIND.float32) {
         const v = parseFloatAt(buf, p, end);
         const q = numEnd;
@@ -220,9 +226,46 @@ export class CsvParser {
           if (this.#bad === null) this.#storeText(cols[f]!, kind, r, f, buf, p, e);
           p = e;
         }
-      } else if (kind === KIND.skip) {
-        p = scanPlain(buf, p, end, delim);
-        if (p === end && !final) return this.#rollback(r);
+      } else if (kind === KIND.int64 || kind === KIND.int32) {
+        const v = parseIntAt(buf, p, end);
+        const q = intEnd;
+        const t = q >= 0 && q < end ? buf[q] : -1;
+        if (
+          q >= 0 && (t === delim || t === LF || t === CR || (t === -1 && final && q === end)) &&
+          (kind === KIND.int64 || (v >= -2147483648 && v <= 2147483647))
+        ) {
+          const col = cols[f]!;
+          if (kind === KIND.int64) {
+            col.w32[2 * r] = intLo | 0;
+            col.w32[2 * r + 1] = intHi;
+          } else col.i32[r] = v;
+          if (col.valid !== null) col.valid[r] = 1;
+          p = q;
+        } else {
+          const e = scanPlain(buf, p, end, delim);
+          if (e === end && !final) return this.#rollback(r);
+          if (this.#bad === null) this.#storeText(cols[f]!, kind, r, f, buf, p, e);
+          p = e;
+        }
+      } else if ((kind === KIND.dictionary || kind === KIND.string) && this.#nulls.length === 0) {
+        // Plain text (no null tokens to compare): straight to the dictionary or the bytes.
+        const e = scanPlain(buf, p, end, delim);
+        if (e === end && !final) return this.#rollback(r);
+        if (this.#bad === null) {
+          const col = cols[f]!;
+          if (kind === KIND.dictionary) {
+            const code = col.dict!.code(buf, p, e, true);
+            if (code >= 0) {
+              col.i32[r] = code;
+              if (col.valid !== null) col.valid[r] = 1;
+            } else this.#storeText(col, kind, r, f, buf, p, e);
+          } else if (isAscii(buf, p, e)) {
+            col.str!.push(buf, p, e);
+            this.#strBytes += e - p;
+            if (col.valid !== null) col.valid[r] = 1;
+          } else this.#storeText(col, kind, r, f, buf, p, e);
+        }
+        p = e;
       } else {
         const e = scanPlain(buf, p, end, delim);
         if (e === end && !final) return this.#rollback(r);

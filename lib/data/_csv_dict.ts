@@ -54,10 +54,19 @@ export class ByteDictionary {
     return this.strings.count;
   }
 
-  /** The code of `buf[from..to)` (valid UTF-8), adding it when new. */
-  code(buf: Uint8Array, from: number, to: number): number {
+  /**
+   * The code of `buf[from..to)` (valid UTF-8), adding it when new; with
+   * `asciiOnly`, a new value with non-ASCII bytes is not added and -1 comes
+   * back (the caller checks its UTF-8 first).
+   */
+  code(buf: Uint8Array, from: number, to: number, asciiOnly = false): number {
     let h = 0x811c9dc5 ^ (to - from);
-    for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    let high = 0;
+    for (let i = from; i < to; i++) {
+      const b = buf[i];
+      high |= b;
+      h = Math.imul(h ^ b, 0x01000193);
+    }
     const table = this.#table;
     const mask = table.length - 1;
     const data = this.strings.data;
@@ -77,6 +86,7 @@ export class ByteDictionary {
       }
       if (same) return c;
     }
+    if (asciiOnly && high >= 0x80) return -1;
     const code = this.strings.count;
     this.strings.push(buf, from, to);
     if (code >= this.#hashes.length) {

@@ -87,6 +87,19 @@ export function parseFloatAt(buf: Uint8Array, p: number, end: number): number {
   let nb = 0;
   let digits = 0;
   let e10 = 0;
+  while (sig <= 11 && p + 4 <= end) {
+    const w = buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24);
+    if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) break;
+    const d = w - 0x30303030;
+    const t = (Math.imul(d, 10) + (d >>> 8)) & 0x00ff00ff;
+    const four = (t & 0xff) * 100 + (t >>> 16);
+    if (a === 0) sig = four === 0 ? 0 : four < 10 ? 1 : four < 100 ? 2 : four < 1000 ? 3 : 4;
+    else sig += 4;
+    a = a * 10000 + four;
+    digits += 4;
+    p += 4;
+  }
+  c = p < end ? buf[p] : -1;
   while (c >= 48 && c <= 57) {
     if (sig < 15) {
       a = a * 10 + (c - 48);
@@ -263,7 +276,24 @@ export function parseIntAt(buf: Uint8Array, p: number, end: number): number {
     intEnd = -1;
     return 0;
   }
-  if (c >= 48 && c <= 57) return bigInt(buf, d0, p, c, end, v, neg);
+  if (c >= 48 && c <= 57) {
+    // 16–19 digits: v × 10^k + rest, as exact 32-bit words (no second pass).
+    const m0 = p;
+    let rest = 0;
+    while (c >= 48 && c <= 57 && p - m0 < 4) {
+      rest = rest * 10 + (c - 48);
+      c = ++p < end ? buf[p] : -1;
+    }
+    if (c >= 48 && c <= 57) return bigInt(buf, d0, p, c, end, v, neg);
+    const k = POW10[p - m0];
+    const vh = Math.floor(v / 16777216);
+    const A = vh * k; // < 2^40
+    const B = (v - vh * 16777216) * k + rest; // < 2^39
+    const Ah = Math.floor(A / 256);
+    const L = (A - Ah * 256) * 16777216 + B;
+    const carry = Math.floor(L / 4294967296);
+    return words(Ah + carry, L - carry * 4294967296, neg, p);
+  }
   intEnd = p;
   const x = neg ? -v : v;
   const hi = Math.floor(x / 4294967296);
@@ -309,8 +339,11 @@ function bigInt(
   const Al = A - Ah * 65536;
   const L = Al * 65536 + B;
   const carry = Math.floor(L / 4294967296);
-  let lo = L - carry * 4294967296;
-  let hi = Ah + carry;
+  return words(Ah + carry, L - carry * 4294967296, neg, p);
+}
+
+/** Sets intHi/intLo/intEnd from a magnitude's words and the sign; refuses beyond int64. */
+function words(hi: number, lo: number, neg: boolean, p: number): number {
   // Range: v ≤ 2^63 − 1, or 2^63 when negative.
   if (hi > 2147483648 || (hi === 2147483648 && (lo !== 0 || !neg))) {
     intEnd = -1;
