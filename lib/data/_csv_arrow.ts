@@ -19,7 +19,7 @@ import {
   Utf8,
   type Vector,
 } from "apache-arrow";
-import { boolData, countNulls, fixedData, makeBatch, packValidity } from "./_batch.ts";
+import { boolData, countNulls, makeBatch } from "./_batch.ts";
 import { KIND, type RawBatch, type RawColumn } from "./_csv_column.ts";
 import type { ByteDictionary } from "./_csv_dict.ts";
 
@@ -30,6 +30,23 @@ const dictionaries = new WeakMap<
   ByteDictionary,
   { type: Dictionary<Utf8, Int32>; version: number; vector: Vector<Utf8> | null }
 >();
+
+/** An Arrow Data from its parts (bitmap and null count already made by the parser). */
+function data(
+  type: DataType,
+  length: number,
+  parts: { data?: unknown; valueOffsets?: Int32Array; dictionary?: Vector },
+  bitmap: Uint8Array | null,
+  nullCount: number,
+): AnyData {
+  return makeData({
+    type,
+    length,
+    ...parts,
+    nullBitmap: bitmap ?? undefined,
+    nullCount,
+  } as never) as unknown as AnyData;
+}
 
 function utf8Data(data: Uint8Array, offsets: Int32Array, bitmap?: Uint8Array): AnyData {
   const length = offsets.length - 1;
@@ -43,7 +60,12 @@ function utf8Data(data: Uint8Array, offsets: Int32Array, bitmap?: Uint8Array): A
   }) as unknown as AnyData;
 }
 
-function dictionaryData(dict: ByteDictionary, codes: Int32Array, bitmap?: Uint8Array): AnyData {
+function dictionaryData(
+  dict: ByteDictionary,
+  codes: Int32Array,
+  bitmap: Uint8Array | null,
+  nullCount: number,
+): AnyData {
   let d = dictionaries.get(dict);
   if (!d) {
     d = { type: new Dictionary(new Utf8(), new Int32(), nextId++), version: -1, vector: null };
@@ -55,41 +77,40 @@ function dictionaryData(dict: ByteDictionary, codes: Int32Array, bitmap?: Uint8A
     d.vector = makeVector(utf8Data(s.data.slice(0, offsets[s.count]), offsets)) as Vector<Utf8>;
     d.version = dict.version;
   }
-  return makeData({
-    type: d.type,
-    length: codes.length,
-    data: codes,
-    nullBitmap: bitmap,
-    nullCount: countNulls(bitmap, codes.length),
-    dictionary: d.vector,
-  }) as unknown as AnyData;
+  return data(d.type, codes.length, { data: codes, dictionary: d.vector }, bitmap, nullCount);
 }
 
 function column(c: RawColumn, n: number): AnyData {
-  const bitmap = c.valid ? packValidity(c.valid, n) : undefined;
+  const fixed = (type: DataType) => data(type, n, { data: c.values }, c.bitmap, c.nullCount);
   switch (c.kind) {
     case KIND.float64:
-      return fixedData(new Float64(), c.values as Float64Array, bitmap);
+      return fixed(new Float64());
     case KIND.float32:
-      return fixedData(new Float32(), c.values as Float32Array, bitmap);
+      return fixed(new Float32());
     case KIND.int32:
-      return fixedData(new Int32(), c.values as Int32Array, bitmap);
+      return fixed(new Int32());
     case KIND.int64:
-      return fixedData(new Int64(), c.values as BigInt64Array, bitmap);
+      return fixed(new Int64());
     case KIND.date:
-      return fixedData(new DateDay(), c.values as Int32Array, bitmap);
+      return fixed(new DateDay());
     case KIND.timestamp:
-      return fixedData(new TimestampMicrosecond(), c.values as BigInt64Array, bitmap);
+      return fixed(new TimestampMicrosecond());
     case KIND.timestamptz:
-      return fixedData(new TimestampMicrosecond("UTC"), c.values as BigInt64Array, bitmap);
+      return fixed(new TimestampMicrosecond("UTC"));
     case KIND.dictionary:
-      return dictionaryData(c.dict!, c.values as Int32Array, bitmap);
+      return dictionaryData(c.dict!, c.values as Int32Array, c.bitmap, c.nullCount);
     case KIND.bool: {
       const bytes = c.values as Uint8Array;
-      return boolData(n, (i) => bytes[i], bitmap);
+      return boolData(n, (i) => bytes[i], c.bitmap ?? undefined);
     }
     default:
-      return utf8Data(c.data!, c.offsets!, bitmap);
+      return data(
+        new Utf8(),
+        n,
+        { data: c.data!, valueOffsets: c.offsets! },
+        c.bitmap,
+        c.nullCount,
+      );
   }
 }
 

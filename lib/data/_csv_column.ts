@@ -49,8 +49,10 @@ export interface RawColumn {
   /** For strings: UTF-8 bytes and `rows + 1` offsets. */
   data: Uint8Array | null;
   offsets: Int32Array | null;
-  /** 1 = valid, 0 = null, one byte per row; null when no row is null. */
-  valid: Uint8Array | null;
+  /** Arrow's validity bitmap (bit set = valid, 64-bit padded); null when no row is null. */
+  bitmap: Uint8Array | null;
+  /** Rows that are null. */
+  nullCount: number;
   /** The pass's dictionary (dictionary columns on the main thread). */
   dict: ByteDictionary | null;
 }
@@ -127,11 +129,22 @@ export class ColumnBuffer {
     } else if (k === KIND.int64 || k === KIND.timestamp || k === KIND.timestamptz) {
       values = new BigInt64Array(this.w32.buffer.slice(0, 8 * n));
     } else if (k === KIND.bool) values = this.u8.slice(0, n);
-    let valid: Uint8Array | null = null;
-    if (this.valid !== null && this.valid.subarray(0, n).includes(0)) {
-      valid = this.valid.slice(0, n);
+    let bitmap: Uint8Array | null = null;
+    let nullCount = 0;
+    const v = this.valid;
+    if (v !== null) {
+      for (let i = 0; i < n; i++) nullCount += v[i] ^ 1;
+      if (nullCount > 0) {
+        bitmap = new Uint8Array(((n + 63) & ~63) >> 3);
+        const whole = n >> 3;
+        for (let j = 0, o = 0; j < whole; j++, o += 8) {
+          bitmap[j] = v[o] | (v[o + 1] << 1) | (v[o + 2] << 2) | (v[o + 3] << 3) |
+            (v[o + 4] << 4) | (v[o + 5] << 5) | (v[o + 6] << 6) | (v[o + 7] << 7);
+        }
+        for (let i = whole << 3; i < n; i++) bitmap[i >> 3] |= v[i] << (i & 7);
+        v.fill(1, 0, n);
+      }
     }
-    if (this.valid) this.valid.fill(1);
     let data: Uint8Array | null = null;
     let offsets: Int32Array | null = null;
     if (this.str) {
@@ -139,6 +152,6 @@ export class ColumnBuffer {
       data = this.str.data.slice(0, offsets[n]);
       this.str.count = 0;
     }
-    return { kind: k, values, data, offsets, valid, dict: this.dict };
+    return { kind: k, values, data, offsets, bitmap, nullCount, dict: this.dict };
   }
 }

@@ -36,7 +36,10 @@ export class ByteStrings {
   push(src: Uint8Array, from: number, to: number): void {
     this.reserve(to - from);
     const at = this.offsets[this.count];
-    this.data.set(src.subarray(from, to), at);
+    if (to - from < 48) {
+      const data = this.data;
+      for (let i = from, j = at; i < to; i++, j++) data[j] = src[i];
+    } else this.data.set(src.subarray(from, to), at);
     this.offsets[++this.count] = at + (to - from);
   }
 }

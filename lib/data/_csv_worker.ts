@@ -62,7 +62,7 @@ scope.onmessage = (event) => {
     parser.parse(bytes, 0, true, []);
     result.batch = parser.flush();
     for (const c of result.batch?.columns ?? []) {
-      for (const a of [c.values, c.valid, c.data, c.offsets]) {
+      for (const a of [c.values, c.bitmap, c.data, c.offsets]) {
         if (a) transfer.add(a.buffer as ArrayBuffer);
       }
     }
