@@ -15,6 +15,7 @@ import {
 import { parseDateAt, parseTimestampAt, timeEnd, timeZoned } from "./_csv_time.ts";
 
 const encoder = new TextEncoder();
+let scratch = new Uint8Array(256);
 
 /**
  * The type of one column from its sampled texts: integers → float64 (int64
@@ -42,8 +43,11 @@ export function inferType(
     const t = texts[i];
     if (quoted[i] ? t === "" : nullValues.has(t)) continue;
     seen++;
-    if (distinct.size <= 1000) distinct.add(t);
-    const b = encoder.encode(t);
+    if (scratch.length < 3 * t.length) scratch = new Uint8Array(3 * t.length);
+    let n = 0;
+    while (n < t.length && t.charCodeAt(n) < 0x80) scratch[n] = t.charCodeAt(n++);
+    if (n < t.length) n = encoder.encodeInto(t, scratch).written;
+    const b = scratch.subarray(0, n);
     const v = parseIntAt(b, 0, b.length);
     if (intEnd === b.length) {
       ints++;
@@ -83,6 +87,9 @@ export function inferType(
   if (dates === seen) return "date";
   if (zoned === seen) return "timestamptz";
   if (naive === seen) return "timestamp";
+  for (let i = 0; i < texts.length && distinct.size <= 1000; i++) {
+    if (!(quoted[i] ? texts[i] === "" : nullValues.has(texts[i]))) distinct.add(texts[i]);
+  }
   if (distinct.size <= Math.max(16, seen / 2) && distinct.size <= 1000) return "dictionary";
   return "string";
 }

@@ -193,13 +193,21 @@ export function sampleRows(
         to = scanPlain(buf, pos, n, delim);
         next = to;
       }
-      let text: string;
-      try {
-        text = strict.decode(buf.subarray(from, to));
-      } catch {
-        // The parser names the line and column; sampling reads it with U+FFFD.
-        text = lenient.decode(buf.subarray(from, to));
-        if (badUtf8 < 0) badUtf8 = rows.length;
+      let text = "";
+      let ascii = to - from <= 32;
+      for (let i = from; ascii && i < to; i++) {
+        const b = buf[i];
+        if (b >= 0x80) ascii = false;
+        else text += String.fromCharCode(b);
+      }
+      if (!ascii) {
+        try {
+          text = strict.decode(buf.subarray(from, to));
+        } catch {
+          // The parser names the line and column; sampling reads it with U+FFFD.
+          text = lenient.decode(buf.subarray(from, to));
+          if (badUtf8 < 0) badUtf8 = rows.length;
+        }
       }
       row.push(isQuoted ? text.replaceAll('""', '"') : text);
       q.push(isQuoted);

@@ -65,7 +65,7 @@ export interface CsvOptions extends StageOptions {
   /**
    * A batch also ends once its columns hold this many bytes, so memory stays
    * bounded for wide rows and long strings.
-   * @default {33554432}
+   * @default {8388608}
    */
   batchBytes?: number;
   /**
