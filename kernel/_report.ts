@@ -4,6 +4,7 @@
  */
 import type { AgentSample } from "./agent.ts";
 import { humanBytes } from "../lib/plot/human_bytes.ts";
+import { escapeHtml } from "../lib/plot/escape_html.ts";
 
 /** The numbers of one cell's report (also sent as the output's metadata `memkit`). */
 export interface CellReport {
@@ -116,9 +117,8 @@ export function formatReport(r: CellReport): { text: string; html: string } {
         ).join("; ");
     } else warn += " (trackLeaks() or memkit.sites(true) records where they are created)";
   }
-  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
-  const html = `<div style="font:11px monospace;color:#777;margin-top:2px">${esc(line)}${
-    warn ? `<br><span style="color:#b45f06">${esc(warn)}</span>` : ""
+  const html = `<div style="font:11px monospace;color:#777;margin-top:2px">${escapeHtml(line)}${
+    warn ? `<br><span style="color:#b45f06">${escapeHtml(warn)}</span>` : ""
   }</div>`;
   return { text: warn ? `${line}\n${warn}` : line, html };
 }

@@ -9,7 +9,7 @@
 import type * as tf from "@tensorflow/tfjs";
 
 /** A tfjs tensor of any rank (`tf.Tensor`). */
-export type Tensor<R extends tf.Rank = tf.Rank> = tf.Tensor<R>;
+export type Tensor = tf.Tensor;
 /** A rank-2 tfjs tensor, `[rows, columns]` (`tf.Tensor2D`). */
 export type Tensor2D = tf.Tensor2D;
 /** A scalar tfjs tensor (`tf.Scalar`). */

@@ -8,18 +8,18 @@ import {
   Data,
   DataType,
   Dictionary,
-  Field,
   Int32,
   makeData,
   RecordBatch,
-  Schema,
-  Struct,
   Type,
   Utf8,
   Vector,
   vectorFromArray,
 } from "apache-arrow";
 import { dtypeBytes } from "../dtype/dtype_bytes.ts";
+import { dataBytes, makeBatch } from "../_arrow_data.ts";
+
+export { dataBytes, makeBatch };
 
 /** A typed array that backs a fixed-width Arrow column. */
 export type Values =
@@ -35,16 +35,6 @@ export type Values =
   | BigUint64Array;
 
 type AnyData = Data<DataType>;
-
-/** Bytes held by the buffers of one Data, children and dictionary included. */
-export function dataBytes(data: AnyData): number {
-  let n = 0;
-  const buffers = [data.valueOffsets, data.values, data.nullBitmap, data.typeIds];
-  for (const b of buffers) if (b) n += (b as ArrayBufferView).byteLength;
-  for (const c of data.children) n += dataBytes(c);
-  if (data.dictionary) { for (const d of data.dictionary.data) n += dataBytes(d); }
-  return n;
-}
 
 /**
  * Bytes held by a dataset element: a RecordBatch's buffers, a tensor's
@@ -65,14 +55,6 @@ export function elementBytes(x: unknown, depth = 0): number {
     for (const v of Object.values(x)) n += elementBytes(v, depth + 1);
   }
   return n;
-}
-
-/** Builds a RecordBatch from named columns of equal length. */
-export function makeBatch(names: string[], columns: AnyData[], length: number): RecordBatch {
-  const fields = columns.map((d, i) => new Field(names[i], d.type, true));
-  const schema = new Schema(fields);
-  const struct = makeData({ type: new Struct(fields), length, nullCount: 0, children: columns });
-  return new RecordBatch(schema, struct);
 }
 
 /** Packs a JS boolean-ish validity (1 = valid) into an Arrow bitmap, or undefined when all valid. */

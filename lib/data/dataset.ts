@@ -29,6 +29,7 @@ export type { OpenStage, StageContext, StageOptions } from "./_stage.ts";
 export type {
   BatchOf,
   BatchOptions,
+  BatchRow,
   DowncastDataset,
   DowncastDatasetOptions,
   FilterOptions,

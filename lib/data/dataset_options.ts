@@ -2,12 +2,12 @@
  * The options and element types of `Dataset`'s methods.
  * @module
  */
-import type { tf } from "../_tf.ts";
 import type { DowncastStreamOptions } from "../dtype/downcast_stream.ts";
-import type { RecordBatch, StructRowProxy, TypeMap } from "apache-arrow";
+import type { RecordBatch } from "apache-arrow";
 import type { MemoryReport } from "../dtype/memory_report.ts";
 import type { StageOptions } from "./_stage.ts";
 import type { Dataset } from "./dataset.ts";
+import type { Tensor2D } from "../tf_types.ts";
 
 /** Options for `Dataset.iterate`. */
 export interface IterateOptions {
@@ -88,13 +88,13 @@ export interface ToTensorsOptions {
 /** One training step's tensors; they belong to the dataset until `keep()`. */
 export interface TensorBatch {
   /** Features, float32 `[rows, features]`. */
-  xs: tf.Tensor2D;
+  xs: Tensor2D;
   /** Targets, `[rows, targets]`. */
-  ys: tf.Tensor2D;
+  ys: Tensor2D;
   /** The number of rows. */
   rows: number;
   /** Retains both tensors: the dataset no longer disposes them; you must. */
-  keep(): { xs: tf.Tensor2D; ys: tf.Tensor2D };
+  keep(): { xs: Tensor2D; ys: Tensor2D };
 }
 
 /** What {@linkcode Dataset.prototype.downcast} returns: the downcast batches, with a running report. */
@@ -108,8 +108,21 @@ export interface DowncastDataset extends Dataset<RecordBatch> {
   readonly warnings: readonly string[];
 }
 
+/**
+ * One row of a RecordBatch whose columns have the Arrow types `S`: `row.name`
+ * reads that column's value (at run time, Arrow's row proxy). For a batch of
+ * unknown schema (`RecordBatch<any>`, what the sources return) each column
+ * reads as `any`, as with Arrow's own row type.
+ */
+export type BatchRow<S> = {
+  readonly [P in keyof S]: 0 extends (1 & S[P]) // deno-lint-ignore no-explicit-any
+    ? any
+    : S[P] extends { TValue: infer V } ? V
+    : unknown;
+};
+
 /** A row of a RecordBatch dataset, or the element itself for other datasets. */
-export type RowOf<T> = T extends RecordBatch<infer S extends TypeMap> ? StructRowProxy<S> : T;
+export type RowOf<T> = T extends RecordBatch<infer S> ? BatchRow<S> : T;
 
 /** What {@linkcode Dataset.prototype.batch} yields: exact-size batches, or arrays of elements. */
 export type BatchOf<T> = T extends RecordBatch ? T : T[];

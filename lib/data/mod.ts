@@ -13,6 +13,7 @@ export { Dataset } from "./dataset.ts";
 export type {
   BatchOf,
   BatchOptions,
+  BatchRow,
   FilterOptions,
   IterateOptions,
   OpenStage,
@@ -37,3 +38,6 @@ export { pool } from "./pool.ts";
 export type { BatchPool, PoolOptions } from "./pool.ts";
 export { mmap } from "./mmap.ts";
 export type { MappedFile, MmapOptions } from "./mmap.ts";
+// Types from other folders that this folder's signatures use.
+export type { Tensor2D } from "../tf_types.ts";
+export type { ColumnMemory, MemoryReport } from "../dtype/memory_report.ts";

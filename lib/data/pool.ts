@@ -1,5 +1,6 @@
 import { tf } from "../_tf.ts";
 import { registerProbe } from "../memory/probes.ts";
+import type { Tensor, Tensor2D } from "../tf_types.ts";
 
 /** Options for {@linkcode pool}. */
 export interface PoolOptions {
@@ -29,7 +30,7 @@ export interface BatchPool extends Disposable {
    * `[rows, columns.length]` float32 tensor over it. Dispose the tensor before
    * the ring comes back to its slot (`slots` calls later).
    */
-  tensor2d(columns: readonly ArrayLike<number>[]): tf.Tensor2D;
+  tensor2d(columns: readonly ArrayLike<number>[]): Tensor2D;
   /** ArrayBuffers allocated so far (equals `slots` in a steady state). */
   readonly allocations: number;
   /** Bytes held by the ring's buffers. */
@@ -72,7 +73,7 @@ export function pool(options: PoolOptions = {}): BatchPool {
     );
   }
   const buffers: (ArrayBuffer | null)[] = new Array(slots).fill(null);
-  const owners: (tf.Tensor | null)[] = new Array(slots).fill(null);
+  const owners: (Tensor | null)[] = new Array(slots).fill(null);
   let next = 0;
   let allocations = 0;
   let disposed = false;

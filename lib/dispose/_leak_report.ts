@@ -4,7 +4,7 @@
  * @module
  */
 import { humanBytes } from "../plot/human_bytes.ts";
-import { escapeHtml } from "../plot/_escape_html.ts";
+import { escapeHtml } from "../plot/escape_html.ts";
 
 /** One group of live tensors that share a creation site, shape and dtype. */
 export interface LeakRow {
@@ -41,6 +41,11 @@ export class LeakReport {
   /** Tensors garbage-collected without dispose since tracking began. */
   readonly collected: CollectedLeaks;
 
+  /**
+   * Groups as `trackLeaks()` builds them; users get reports from `report()`.
+   * @param rows One row per site, shape and dtype (sorted here, largest first).
+   * @param collected Tensors garbage-collected without dispose.
+   */
   constructor(rows: LeakRow[], collected: CollectedLeaks) {
     this.rows = rows.sort((a, b) => b.bytes - a.bytes || b.count - a.count);
     this.tensors = rows.reduce((n, r) => n + r.count, 0);

@@ -1,4 +1,5 @@
 import { tf } from "../_tf.ts";
+import type { LayersModel } from "../tf_types.ts";
 
 /** Options for {@linkcode disposeModel}. */
 export interface DisposeModelOptions {
@@ -72,7 +73,7 @@ function optimizerVariables(optimizer: Optimizer): tf.Variable[] {
  * ```
  */
 export function disposeModel(
-  model: tf.LayersModel,
+  model: LayersModel,
   options: DisposeModelOptions = {},
 ): DisposeModelReport {
   if (!(model instanceof tf.LayersModel)) {
@@ -82,7 +83,7 @@ export function disposeModel(
       : typeof got === "object"
       ? (got.constructor?.name ?? "object")
       : typeof got;
-    throw new TypeError(`Cannot dispose model: expected a tf.LayersModel, got ${what}`);
+    throw new TypeError(`Cannot dispose model: expected a LayersModel, got ${what}`);
   }
   const before = tf.memory();
   const variables = new Set<tf.Variable>();

@@ -28,4 +28,5 @@ export { onTensorEvents } from "./tensor_events.ts";
 export type { HubTensor, TensorListener } from "./tensor_events.ts";
 export { LEAK_TRACKER_KEY } from "./leak_tracker_hook.ts";
 export type { LeakTrackerHook, TrackedTensor } from "./leak_tracker_hook.ts";
-export type { Tensor } from "../tf_types.ts";
+// Types from other folders that this folder's signatures use.
+export type { LayersModel, Tensor } from "../tf_types.ts";

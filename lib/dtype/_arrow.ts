@@ -3,19 +3,16 @@
  * type tables, validity bitmaps, exact byte counts, numeric views of columns.
  * @module
  */
-import { escapeHtml } from "../plot/_escape_html.ts";
+import { escapeHtml } from "../plot/escape_html.ts";
 import {
   Data,
   DataType,
-  Field,
   Int16,
   Int32,
   Int64,
   Int8,
-  makeData,
   RecordBatch,
   Schema,
-  Struct,
   Table,
   Type,
   Uint16,
@@ -23,6 +20,9 @@ import {
   Uint64,
   Uint8,
 } from "apache-arrow";
+import { dataBytes, makeBatch } from "../_arrow_data.ts";
+
+export { dataBytes, makeBatch };
 
 /** The integer types downcast can choose. */
 export type IntName =
@@ -220,21 +220,6 @@ export function writeInt64(words: Int32Array, i: number, n: number): void {
   words[2 * i + 1] = hi;
 }
 
-/** Exact bytes of one column chunk, counting each dictionary once (by identity) in `seen`. */
-export function dataBytes(d: Data, seen: Set<unknown>): number {
-  let n = 0;
-  if (d.values) n += (d.values as ArrayBufferView).byteLength;
-  if (d.valueOffsets) n += d.valueOffsets.byteLength;
-  if (d.nullBitmap) n += d.nullBitmap.byteLength;
-  if (d.typeIds) n += d.typeIds.byteLength;
-  for (const child of d.children) n += dataBytes(child, seen);
-  if (d.dictionary && !seen.has(d.dictionary)) {
-    seen.add(d.dictionary);
-    for (const chunk of d.dictionary.data) n += dataBytes(chunk, seen);
-  }
-  return n;
-}
-
 /** A table or a record batch, the inputs of profile and downcast. */
 export type Columnar = Table | RecordBatch;
 
@@ -244,13 +229,6 @@ export function columnsOf(input: Columnar): { schema: Schema; chunks: Data[][] }
   const schema = input.schema;
   const chunks = schema.fields.map((_, i) => batches.map((b) => b.data.children[i]));
   return { schema, chunks };
-}
-
-/** A record batch from fields and one chunk per field. */
-export function makeBatch(fields: Field[], columns: Data[], metadata?: Map<string, string>) {
-  const length = columns.length ? columns[0].length : 0;
-  const data = makeData({ type: new Struct(fields), length, nullCount: 0, children: columns });
-  return new RecordBatch(new Schema(fields, metadata), data);
 }
 
 /** Whether an input looks like an Arrow table or batch (checked by shape, not class). */

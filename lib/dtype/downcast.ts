@@ -130,7 +130,9 @@ export function downcast(
   const fields = codecs.map((c) => c.field());
   const batches = chunks.length === 0 || chunks[0].length === 0
     ? []
-    : chunks[0].map((_, b) => makeBatch(fields, out.map((col) => col[b]), schema.metadata));
+    : chunks[0].map((_, b) =>
+      makeBatch(fields, out.map((col) => col[b]), undefined, schema.metadata)
+    );
   const report = reportOf(codecs, chunks, out, input.numRows);
   if (input instanceof RecordBatch) return { batch: batches[0], report };
   return { table: batches.length ? new Table(batches) : new Table(schema), report };

@@ -136,7 +136,7 @@ export function downcastStream(
       s.after += dataBytes(d, s.seenA);
     });
     batchIndex++;
-    return makeBatch(cs.map((c) => c.field()), out, b.schema.metadata);
+    return makeBatch(cs.map((c) => c.field()), out, undefined, b.schema.metadata);
   }
 
   async function* run(): AsyncGenerator<RecordBatch> {

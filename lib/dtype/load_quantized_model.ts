@@ -1,5 +1,6 @@
 import { dirname, join } from "node:path";
 import { tf } from "../_tf.ts";
+import type { LayersModel } from "../tf_types.ts";
 
 /**
  * Loads a tfjs layers model directory from disk (model.json and the weight
@@ -26,7 +27,7 @@ import { tf } from "../_tf.ts";
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function loadQuantizedModel(path: string): Promise<tf.LayersModel> {
+export async function loadQuantizedModel(path: string): Promise<LayersModel> {
   const file = path.endsWith(".json") ? path : join(path, "model.json");
   let json: tf.io.ModelJSON;
   try {

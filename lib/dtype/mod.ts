@@ -32,3 +32,5 @@ export { saveQuantizedModel } from "./save_quantized_model.ts";
 export type { SavedQuantizedModel, SaveQuantizedModelOptions } from "./save_quantized_model.ts";
 export { loadQuantizedModel } from "./load_quantized_model.ts";
 export { dtypeBytes } from "./dtype_bytes.ts";
+// Types from other folders that this folder's signatures use.
+export type { LayersModel, Tensor } from "../tf_types.ts";

@@ -1,4 +1,5 @@
 import { tf } from "../_tf.ts";
+import type { Tensor } from "../tf_types.ts";
 
 /** Options for {@linkcode quantize}. */
 export interface QuantizeOptions {
@@ -84,7 +85,7 @@ export class QuantizedTensor {
   }
 
   /** A new float32 tensor with the dequantized values; the caller disposes it. */
-  dequantize(): tf.Tensor {
+  dequantize(): Tensor {
     return tf.tensor(this.toFloat32(), this.shape, "float32");
   }
 }
@@ -136,10 +137,10 @@ function dequantizeValues(
  * w.dispose();
  * ```
  */
-export function quantize(tensor: tf.Tensor, options: QuantizeOptions = {}): QuantizedTensor {
+export function quantize(tensor: Tensor, options: QuantizeOptions = {}): QuantizedTensor {
   if (!(tensor instanceof tf.Tensor)) {
     throw new TypeError(
-      `Cannot quantize: expected a tf.Tensor, got ${Object.prototype.toString.call(tensor)}`,
+      `Cannot quantize: expected a Tensor, got ${Object.prototype.toString.call(tensor)}`,
     );
   }
   if (tensor.dtype !== "float32") {

@@ -1,5 +1,6 @@
 import { tf } from "../_tf.ts";
 import { quantize, type QuantizedTensor } from "./quantize.ts";
+import type { LayersModel, Tensor } from "../tf_types.ts";
 
 /** Options for {@linkcode quantizeWeights}. */
 export interface QuantizeWeightsOptions {
@@ -31,10 +32,10 @@ export interface QuantizedWeight {
 export class QuantizedWeights {
   /** One entry per model weight, in `model.getWeights()` order. */
   readonly weights: QuantizedWeight[];
-  private readonly kept: tf.Tensor[];
+  private readonly kept: Tensor[];
 
   /** Use {@linkcode quantizeWeights}. */
-  constructor(weights: QuantizedWeight[], kept: tf.Tensor[]) {
+  constructor(weights: QuantizedWeight[], kept: Tensor[]) {
     this.weights = weights;
     this.kept = kept;
   }
@@ -72,7 +73,7 @@ export class QuantizedWeights {
    * Writes the dequantized weights into `model` (the same architecture), e.g.
    * to evaluate the quantized model. Creates no lasting tensors.
    */
-  restore(model: tf.LayersModel): void {
+  restore(model: LayersModel): void {
     const current = model.getWeights();
     if (current.length !== this.weights.length) {
       throw new TypeError(
@@ -120,12 +121,12 @@ export class QuantizedWeights {
  * ```
  */
 export function quantizeWeights(
-  model: tf.LayersModel,
+  model: LayersModel,
   options: QuantizeWeightsOptions = {},
 ): QuantizedWeights {
   if (!(model instanceof tf.LayersModel)) {
     throw new TypeError(
-      `Cannot quantize weights: expected a tf.LayersModel, got ${
+      `Cannot quantize weights: expected a LayersModel, got ${
         Object.prototype.toString.call(model)
       }`,
     );
@@ -133,7 +134,7 @@ export function quantizeWeights(
   const per = options.per ?? "channel";
   const bits = options.bits ?? 8;
   const names = model.weights.map((w) => w.originalName);
-  const kept: tf.Tensor[] = [];
+  const kept: Tensor[] = [];
   const weights = model.getWeights().map((t, i) => {
     if (t.dtype !== "float32") {
       kept.push(tf.clone(t));

@@ -113,7 +113,7 @@ export function restoreTimestamps(input: Table | RecordBatch): Table | RecordBat
   const nBatches = chunks.length ? chunks[0].length : 0;
   const batches = Array.from(
     { length: nBatches },
-    (_, b) => makeBatch(fields, cols.map((c) => c[b]), schema.metadata),
+    (_, b) => makeBatch(fields, cols.map((c) => c[b]), undefined, schema.metadata),
   );
   if (input instanceof RecordBatch) return batches[0];
   return new Table(batches);

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { tf } from "../_tf.ts";
+import type { LayersModel } from "../tf_types.ts";
 
 /** Options for {@linkcode saveQuantizedModel}. */
 export interface SaveQuantizedModelOptions {
@@ -63,7 +64,7 @@ function joinWeights(data: tf.io.WeightData | undefined): ArrayBuffer {
  * ```
  */
 export async function saveQuantizedModel(
-  model: tf.LayersModel,
+  model: LayersModel,
   dir: string,
   options: SaveQuantizedModelOptions = {},
 ): Promise<SavedQuantizedModel> {
@@ -75,7 +76,7 @@ export async function saveQuantizedModel(
   }
   if (!(model instanceof tf.LayersModel)) {
     throw new TypeError(
-      `Cannot save a quantized model: expected a tf.LayersModel, got ${
+      `Cannot save a quantized model: expected a LayersModel, got ${
         Object.prototype.toString.call(model)
       }`,
     );

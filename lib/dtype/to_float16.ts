@@ -1,4 +1,5 @@
 import { tf } from "../_tf.ts";
+import type { Tensor } from "../tf_types.ts";
 
 /** A tensor's values stored as IEEE half floats (Float16Array), 2 bytes each. */
 export class Float16Tensor {
@@ -25,7 +26,7 @@ export class Float16Tensor {
   }
 
   /** A new float32 tensor with these values; the caller disposes it. */
-  dequantize(): tf.Tensor {
+  dequantize(): Tensor {
     return tf.tensor(Float32Array.from(this.values), this.shape, "float32");
   }
 }
@@ -48,7 +49,7 @@ export class Float16Tensor {
  * ```
  */
 export function toFloat16(
-  input: tf.Tensor | Float32Array | Float64Array,
+  input: Tensor | Float32Array | Float64Array,
   shape?: number[],
 ): Float16Tensor {
   let x: Float32Array | Float64Array;
@@ -65,7 +66,7 @@ export function toFloat16(
     shape ??= [input.length];
   } else {
     throw new TypeError(
-      `Cannot store as float16: expected a tf.Tensor, Float32Array or Float64Array, got ${
+      `Cannot store as float16: expected a Tensor, Float32Array or Float64Array, got ${
         Object.prototype.toString.call(input)
       }`,
     );

@@ -4,6 +4,7 @@ import { humanBytes } from "../plot/human_bytes.ts";
 import { lttb } from "../plot/lttb.ts";
 import type { PlotlyFigure, PlotlyTrace } from "../plot/_figure_types.ts";
 import { type SampleStore, SERIES, type SeriesName } from "./_store.ts";
+import { escapeHtml } from "../plot/escape_html.ts";
 
 /** A peak: the largest value seen, when, and after which mark. */
 export interface Peak {
@@ -181,7 +182,7 @@ export function timelineFigure(input: FigureInput, maxPoints: number): PlotlyFig
       y: 1,
       xref: "x",
       yref: "paper",
-      text: escapeLabel(m.label),
+      text: escapeHtml(m.label),
       showarrow: false,
       textangle: -90,
       xanchor: "left",
@@ -257,8 +258,4 @@ function argmax(a: Float64Array, n: number): number {
   let best = 0;
   for (let i = 1; i < n; i++) if (a[i] > a[best]) best = i;
   return best;
-}
-
-function escapeLabel(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

@@ -25,3 +25,6 @@ export type {
 } from "./timeline.ts";
 export { loadTimeline } from "./load_timeline.ts";
 export { BudgetExceededError } from "./budget_exceeded_error.ts";
+// Types from other folders that this folder's signatures use.
+export type { MimeBundle } from "../plot/display.ts";
+export type { PlotlyFigure, PlotlyTrace } from "../plot/plotly_bundle.ts";

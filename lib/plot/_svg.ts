@@ -9,6 +9,7 @@
  */
 import type { PlotlyFigure, PlotlyTrace } from "./_figure_types.ts";
 import { humanBytes } from "./human_bytes.ts";
+import { escapeHtml } from "./escape_html.ts";
 
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"];
 
@@ -19,13 +20,6 @@ interface Axis {
   bytes: boolean;
   max: number;
   title: string;
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
-    /"/g,
-    "&quot;",
-  );
 }
 
 function niceStep(max: number, ticks: number): number {
@@ -123,7 +117,7 @@ export function staticSvg(figure: PlotlyFigure, width = 860, height = 400): stri
   );
   const title = axisText({ title: layout.title });
   if (title) {
-    parts.push(`<text x="${margin.l}" y="20" font-size="14">${esc(title)}</text>`);
+    parts.push(`<text x="${margin.l}" y="20" font-size="14">${escapeHtml(title)}</text>`);
   }
 
   // Grid and ticks per axis.
@@ -148,7 +142,7 @@ export function staticSvg(figure: PlotlyFigure, width = 860, height = 400): stri
       parts.push(
         `<text x="${tx}" y="${cy.toFixed(1)}" text-anchor="middle" transform="rotate(-90 ${tx} ${
           cy.toFixed(1)
-        })">${esc(axis.title)}</text>`,
+        })">${escapeHtml(axis.title)}</text>`,
       );
     }
   }
@@ -165,7 +159,7 @@ export function staticSvg(figure: PlotlyFigure, width = 860, height = 400): stri
   if (xtitle) {
     parts.push(
       `<text x="${margin.l + pw / 2}" y="${height - margin.b + 28}" text-anchor="middle">${
-        esc(xtitle)
+        escapeHtml(xtitle)
       }</text>`,
     );
   }
@@ -241,7 +235,7 @@ export function staticSvg(figure: PlotlyFigure, width = 860, height = 400): stri
     parts.push(
       `<text x="${sx(a.x).toFixed(1)}" y="${
         Math.max(12, y).toFixed(1)
-      }" text-anchor="middle" fill="#333">${esc(text)}</text>`,
+      }" text-anchor="middle" fill="#333">${escapeHtml(text)}</text>`,
     );
   }
   parts.push(
@@ -252,7 +246,7 @@ export function staticSvg(figure: PlotlyFigure, width = 860, height = 400): stri
     const [color, name] = item.split("|");
     parts.push(
       `<rect x="${lx}" y="${height - 16}" width="12" height="8" fill="${color}"/>`,
-      `<text x="${lx + 16}" y="${height - 8}">${esc(name)}</text>`,
+      `<text x="${lx + 16}" y="${height - 8}">${escapeHtml(name)}</text>`,
     );
     lx += 24 + name.length * 6.2;
   }

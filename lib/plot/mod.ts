@@ -20,3 +20,4 @@ export { plotlyBundle } from "./plotly_bundle.ts";
 export type { PlotlyBundleOptions, PlotlyFigure, PlotlyTrace } from "./plotly_bundle.ts";
 export { plotlyHTML } from "./plotly_html.ts";
 export type { PlotlyHtmlOptions } from "./plotly_html.ts";
+export { escapeHtml } from "./escape_html.ts";

@@ -1,5 +1,6 @@
 import type { PlotlyFigure } from "./_figure_types.ts";
 import { plotFragment } from "./_fragment.ts";
+import { escapeHtml } from "./escape_html.ts";
 
 /** Options for {@linkcode plotlyHTML}. */
 export interface PlotlyHtmlOptions {
@@ -25,11 +26,9 @@ export interface PlotlyHtmlOptions {
  * ```
  */
 export function plotlyHTML(figure: PlotlyFigure, options: PlotlyHtmlOptions = {}): string {
-  const title = (options.title ?? "memkit plot").replace(/</g, "&lt;");
+  const title = escapeHtml(options.title ?? "memkit plot");
   const text = options.text
-    ? `<pre style="font:12px monospace">${
-      options.text.replace(/&/g, "&amp;").replace(/</g, "&lt;")
-    }</pre>`
+    ? `<pre style="font:12px monospace">${escapeHtml(options.text)}</pre>`
     : "";
   return `<!doctype html>\n<html><head><meta charset="utf-8"><title>${title}</title></head>` +
     `<body style="font-family:sans-serif;margin:16px">${

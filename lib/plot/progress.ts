@@ -1,4 +1,5 @@
 import { display, inJupyter } from "./display.ts";
+import { escapeHtml } from "./escape_html.ts";
 
 /** Options for {@linkcode progress}. */
 export interface ProgressOptions {
@@ -44,7 +45,7 @@ let counter = 0;
 
 /** The notebook form: a bar (when the total is known) and the same line. */
 function html(line: string, count: number, total?: number): string {
-  const text = line.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const text = escapeHtml(line);
   const bar = total
     ? `<span style="display:inline-block;width:200px;height:8px;background:#eee;margin-right:8px">` +
       `<span style="display:block;height:100%;width:${

@@ -1,4 +1,5 @@
 import { tf } from "../_tf.ts";
+import type { Tensor, Tensor2D } from "../tf_types.ts";
 
 /**
  * A sparse matrix in compressed sparse row (CSR) form, held in JS typed
@@ -96,7 +97,7 @@ export class CsrMatrix {
    * @throws {RangeError} When the input is not 2-D or the shape does not match.
    */
   static fromDense(
-    dense: tf.Tensor | ArrayLike<number>,
+    dense: Tensor | ArrayLike<number>,
     shape?: readonly [number, number],
   ): CsrMatrix {
     let data: ArrayLike<number>;
@@ -205,7 +206,7 @@ export class CsrMatrix {
    * Expands to a dense float32 tensor (rows × cols × 4 bytes).
    * @returns A new tensor the caller owns.
    */
-  toDense(): tf.Tensor2D {
+  toDense(): Tensor2D {
     const [rows, cols] = this.shape;
     const out = new Float32Array(rows * cols);
     for (let r = 0; r < rows; r++) {

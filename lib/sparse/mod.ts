@@ -15,3 +15,5 @@ export { csrFromArrow } from "./csr_from_arrow.ts";
 export type { CsrFeature, CsrFeatures } from "./csr_from_arrow.ts";
 export { csrBatches } from "./csr_batches.ts";
 export type { CsrBatch, CsrBatchesOptions } from "./csr_batches.ts";
+// Types from other folders that this folder's signatures use.
+export type { Tensor2D } from "../tf_types.ts";

@@ -1,5 +1,6 @@
 import { tf } from "../_tf.ts";
 import type { CsrMatrix } from "./csr_matrix.ts";
+import type { Tensor, Tensor2D } from "../tf_types.ts";
 
 /**
  * Multiplies a CSR matrix by a dense matrix: `a (rows × k) · b (k × n)`,
@@ -26,7 +27,7 @@ import type { CsrMatrix } from "./csr_matrix.ts";
  * y.dispose();
  * ```
  */
-export function sparseMatMul(a: CsrMatrix, b: tf.Tensor2D): tf.Tensor2D {
+export function sparseMatMul(a: CsrMatrix, b: Tensor2D): Tensor2D {
   const [rows, k] = a.shape;
   if (b.rank !== 2 || b.shape[0] !== k) {
     throw new RangeError(
@@ -36,8 +37,8 @@ export function sparseMatMul(a: CsrMatrix, b: tf.Tensor2D): tf.Tensor2D {
   }
   const n = b.shape[1];
   const { rowPtr, colIdx, values } = a;
-  const product = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const bv = (args[0] as tf.Tensor).dataSync();
+  const product = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+    const bv = (args[0] as Tensor).dataSync();
     const out = new Float32Array(rows * n);
     for (let r = 0; r < rows; r++) {
       const o = r * n;
@@ -50,7 +51,7 @@ export function sparseMatMul(a: CsrMatrix, b: tf.Tensor2D): tf.Tensor2D {
     return {
       value: tf.tensor2d(out, [rows, n]),
       // d(A·B)/dB = Aᵀ·dy, scattered the same way.
-      gradFunc: (dy: tf.Tensor) => {
+      gradFunc: (dy: Tensor) => {
         const g = new Float32Array(k * n);
         const dv = dy.dataSync();
         for (let r = 0; r < rows; r++) {
@@ -65,5 +66,5 @@ export function sparseMatMul(a: CsrMatrix, b: tf.Tensor2D): tf.Tensor2D {
       },
     };
   });
-  return product(b) as tf.Tensor2D;
+  return product(b) as Tensor2D;
 }

@@ -3,7 +3,8 @@ import type { OptimizerName } from "./estimate_memory.ts";
 import { bufferPeak } from "./_buffer_peak.ts";
 
 /** A loss of targets and predictions, as tf.losses has them. */
-export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
+export type { LossFn } from "../tf_types.ts";
+import type { LossFn } from "../tf_types.ts";
 
 function makeOptimizer(name: OptimizerName): tf.Optimizer {
   // Learning rate 0: the probe must leave the weights exactly as they were

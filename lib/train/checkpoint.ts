@@ -1,10 +1,11 @@
 import { tf } from "../_tf.ts";
+import type { LayersModel, Tensor } from "../tf_types.ts";
 
 /** A tfjs layer (any layer a `LayersModel` can hold). */
-export type Layer = tf.LayersModel["layers"][number];
+export type Layer = LayersModel["layers"][number];
 
 /** What {@linkcode checkpoint} can wrap: a function of one tensor, a layer, layers in order, or a model. */
-export type Segment = ((x: tf.Tensor) => tf.Tensor) | Layer | readonly Layer[] | tf.LayersModel;
+export type Segment = ((x: Tensor) => Tensor) | Layer | readonly Layer[] | LayersModel;
 
 /** Options for {@linkcode checkpoint}. */
 export interface CheckpointOptions {
@@ -15,7 +16,7 @@ export interface CheckpointOptions {
    * their trainable weights; for a plain function, to none.
    * @default {trainable weights of the layers, or []}
    */
-  params?: readonly tf.Tensor[];
+  params?: readonly Tensor[];
   /**
    * Passed to `layer.apply(x, { training })` for layers and models.
    * @default {true}
@@ -28,7 +29,7 @@ interface EngineState {
   state: { activeTape: unknown };
 }
 
-function asFunction(segment: Segment, training: boolean): (x: tf.Tensor) => tf.Tensor {
+function asFunction(segment: Segment, training: boolean): (x: Tensor) => Tensor {
   if (typeof segment === "function") return segment;
   const layers: readonly Layer[] = Array.isArray(segment) ? segment : [segment as Layer];
   return (x) => {
@@ -48,7 +49,7 @@ function asFunction(segment: Segment, training: boolean): (x: tf.Tensor) => tf.T
   };
 }
 
-function trainableOf(segment: Segment): tf.Tensor[] {
+function trainableOf(segment: Segment): Tensor[] {
   if (typeof segment === "function") return [];
   const layers: readonly Layer[] = Array.isArray(segment) ? segment : [segment as Layer];
   return layers.flatMap((layer) => layer.trainableWeights.map((w) => w.read()));
@@ -83,7 +84,7 @@ function trainableOf(segment: Segment): tf.Tensor[] {
 export function checkpoint(
   segment: Segment,
   options: CheckpointOptions = {},
-): (x: tf.Tensor) => tf.Tensor {
+): (x: Tensor) => Tensor {
   if (Array.isArray(segment) && segment.length === 0) {
     throw new TypeError("Cannot checkpoint an empty list of layers: segment has 0 layers");
   }
@@ -100,10 +101,10 @@ export function checkpoint(
   const training = options.training ?? true;
   const run = asFunction(segment, training);
   const explicit = options.params;
-  return (x: tf.Tensor): tf.Tensor => {
+  return (x: Tensor): Tensor => {
     const params = explicit ? [...explicit] : trainableOf(segment);
-    const wrapped = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const input = args[0] as tf.Tensor;
+    const wrapped = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+      const input = args[0] as Tensor;
       const save = args[args.length - 1] as tf.GradSaveFunc;
       save([input]);
       // customGrad runs this inside a tidy with the tape off: every
@@ -111,8 +112,8 @@ export function checkpoint(
       const value = run(input);
       return {
         value,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const recompute = (...xs: tf.Tensor[]) => run(xs[0]);
+        gradFunc: (dy: Tensor, saved: Tensor[]) => {
+          const recompute = (...xs: Tensor[]) => run(xs[0]);
           // The params are passed to tf.grads only so that it differentiates
           // with respect to them; the segment reads them by closure, and
           // tf.grads matches tensors by identity.

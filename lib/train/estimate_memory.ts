@@ -1,4 +1,5 @@
 import { tf } from "../_tf.ts";
+import type { LayersModel } from "../tf_types.ts";
 
 /** Optimizers whose slot counts memkit knows. */
 export type OptimizerName = "sgd" | "momentum" | "adam";
@@ -63,7 +64,7 @@ function updateBytes(name: OptimizerName, trainable: number, largest: number): n
   return Math.ceil(11.5 * trainable);
 }
 
-type Layer = tf.LayersModel["layers"][number];
+type Layer = LayersModel["layers"][number];
 
 function sizeOf(shape: readonly (number | null)[]): number {
   let n = 1;
@@ -178,7 +179,7 @@ function displayBundle(
  * ```
  */
 export function estimateMemory(
-  model: tf.LayersModel,
+  model: LayersModel,
   options: EstimateMemoryOptions,
 ): MemoryEstimate {
   const { batchSize } = options;

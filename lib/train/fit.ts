@@ -3,13 +3,14 @@ import { tf } from "../_tf.ts";
 import { scoped } from "../dispose/scoped.ts";
 import { isOwned } from "../dispose/_ownership.ts";
 import { progress as startProgress, type ProgressOptions } from "../plot/progress.ts";
+import type { LayersModel, Scalar, Tensor } from "../tf_types.ts";
 
 /** One training batch: inputs and targets (arrays for multi-input or multi-output models). */
 export interface FitBatch {
   /** Inputs, e.g. float32 of shape [rows, features]. */
-  xs: tf.Tensor | tf.Tensor[];
+  xs: Tensor | Tensor[];
   /** Targets, e.g. shape [rows, 1]. */
-  ys: tf.Tensor | tf.Tensor[];
+  ys: Tensor | Tensor[];
 }
 
 /** What {@linkcode FitOptions.onStep} receives after each optimizer step. */
@@ -87,7 +88,7 @@ export interface FitOptions {
 /** Longest stretch of steps without letting timers run (see the loop). */
 const YIELD_EVERY_MS = 20;
 
-function asList(t: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
+function asList(t: Tensor | Tensor[]): Tensor[] {
   return Array.isArray(t) ? t : [t];
 }
 
@@ -108,7 +109,7 @@ function checkBatch(batch: unknown, epoch: number, step: number): FitBatch {
         })`,
       );
     }
-    for (const t of list as tf.Tensor[]) {
+    for (const t of list as Tensor[]) {
       if (t.isDisposed) {
         throw new Error(
           `Cannot fit: ${where} has a disposed "${key}" tensor (shape [${t.shape}]); ` +
@@ -161,17 +162,17 @@ function checkBatch(batch: unknown, epoch: number, step: number): FitBatch {
  * ```
  */
 export async function fit(
-  model: tf.LayersModel,
+  model: LayersModel,
   data: AsyncIterable<FitBatch> | Iterable<FitBatch>,
   options: FitOptions = {},
 ): Promise<FitHistory> {
   if (!(model instanceof tf.LayersModel)) {
-    throw new TypeError(`Cannot fit: model must be a tf.LayersModel, got ${typeof model}`);
+    throw new TypeError(`Cannot fit: model must be a LayersModel, got ${typeof model}`);
   }
   const optimizer = model.optimizer as tf.Optimizer | undefined;
   // A Sequential keeps its compiled losses on the functional model inside it.
   const inner = model instanceof tf.Sequential
-    ? (model as unknown as { model?: tf.LayersModel }).model
+    ? (model as unknown as { model?: LayersModel }).model
     : model;
   const lossFns = inner?.lossFunctions;
   if (!optimizer || !lossFns || lossFns.length === 0) {
@@ -209,10 +210,10 @@ export async function fit(
   const started = performance.now();
 
   // The loss the compiled model would minimise, built fresh inside each step's scope.
-  const totalLoss = (xs: tf.Tensor[], ys: tf.Tensor[]): tf.Scalar => {
+  const totalLoss = (xs: Tensor[], ys: Tensor[]): Scalar => {
     const out = model.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as
-      | tf.Tensor
-      | tf.Tensor[];
+      | Tensor
+      | Tensor[];
     const outputs = asList(out);
     if (outputs.length !== ys.length) {
       throw new TypeError(
@@ -224,7 +225,7 @@ export async function fit(
       loss = tf.add(loss, tf.mean(lossFns[i](ys[i], outputs[i])));
     }
     for (const penalty of model.calculateLosses()) loss = tf.add(loss, penalty);
-    return loss as tf.Scalar;
+    return loss as Scalar;
   };
 
   let lastYield = performance.now();

@@ -1,6 +1,7 @@
 import { tf } from "../_tf.ts";
+import type { LayersModel, Sequential, Tensor, Tensor2D } from "../tf_types.ts";
 
-type Layer = tf.LayersModel["layers"][number];
+type Layer = LayersModel["layers"][number];
 type FusedActivation = "linear" | "relu" | "elu" | "relu6" | "sigmoid" | "leakyrelu";
 
 const FUSABLE: ReadonlySet<string> = new Set(["linear", "relu", "elu", "relu6", "sigmoid"]);
@@ -21,21 +22,21 @@ function pair(v: number | number[] | undefined, dflt: number): [number, number] 
   return typeof v === "number" ? [v, v] : [v[0], v[1] ?? v[0]];
 }
 
-function applyRest(layer: Layer, y: tf.Tensor, activation: string): tf.Tensor {
+function applyRest(layer: Layer, y: Tensor, activation: string): Tensor {
   if (FUSABLE.has(activation)) return y;
   // A non-fusable activation (softmax, tanh, …) runs on its own, as in tfjs-layers.
-  const act = (layer as unknown as { activation: { apply(t: tf.Tensor): tf.Tensor } }).activation;
+  const act = (layer as unknown as { activation: { apply(t: Tensor): Tensor } }).activation;
   return act.apply(y);
 }
 
-function step(layer: Layer, x: tf.Tensor): tf.Tensor {
+function step(layer: Layer, x: Tensor): Tensor {
   const name = layer.getClassName();
   const weights = layer.getWeights();
   if (name === "Dense" && x.rank === 2) {
     const { activation = "linear" } = layer.getConfig() as DenseConfig;
     const y = tf.fused.matMul({
-      a: x as tf.Tensor2D,
-      b: weights[0] as tf.Tensor2D,
+      a: x as Tensor2D,
+      b: weights[0] as Tensor2D,
       bias: weights[1],
       activation: (FUSABLE.has(activation) ? activation : "linear") as FusedActivation,
     });
@@ -91,7 +92,7 @@ function step(layer: Layer, x: tf.Tensor): tf.Tensor {
  * model.dispose();
  * ```
  */
-export function fusedPredict(model: tf.Sequential | tf.LayersModel, x: tf.Tensor): tf.Tensor {
+export function fusedPredict(model: Sequential | LayersModel, x: Tensor): Tensor {
   return tf.tidy(() => {
     let y = x;
     for (const layer of model.layers) {

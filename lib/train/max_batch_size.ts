@@ -1,7 +1,8 @@
-import { tf } from "../_tf.ts";
 import { estimateMemory } from "./estimate_memory.ts";
 import type { OptimizerName } from "./estimate_memory.ts";
-import { type LossFn, measureStepPeak } from "./_step_peak.ts";
+import { measureStepPeak } from "./_step_peak.ts";
+import type { LossFn } from "../tf_types.ts";
+import type { LayersModel } from "../tf_types.ts";
 
 /** Options for {@linkcode maxBatchSize}. */
 export interface MaxBatchSizeOptions {
@@ -64,7 +65,7 @@ export interface MaxBatchSizeResult {
  * ```
  */
 export async function maxBatchSize(
-  model: tf.LayersModel,
+  model: LayersModel,
   budgetBytes: number,
   options: MaxBatchSizeOptions = {},
 ): Promise<MaxBatchSizeResult> {

@@ -18,3 +18,6 @@ export type { MaxBatchSizeOptions, MaxBatchSizeResult } from "./max_batch_size.t
 export { fusedPredict } from "./fused_predict.ts";
 export { checkpoint } from "./checkpoint.ts";
 export type { CheckpointOptions, Layer, Segment } from "./checkpoint.ts";
+// Types from other folders that this folder's signatures use.
+export type { LayersModel, LossFn, Scalar, Sequential, Tensor } from "../tf_types.ts";
+export type { ProgressOptions } from "../plot/progress.ts";
