@@ -8,9 +8,10 @@
  * workers; rivals in the same run, each in its own process: pandas
  * read_csv(chunksize) C engine (Debian python3), DuckDB read_csv (2 threads,
  * every column consumed), polars readCSV (nodejs-polars 0.25.2), and
- * tf.data.csv on a 10 MB prefix of the floats file. Prints MB/s, ratios and
+ * tf.data.csv on a 30 MB prefix of the floats file. Prints MB/s, ratios and
  * peak RSS per shape, and BENCH lines for the goals (≥1.5× pandas, ≥0.5×
- * DuckDB, peak RSS ≤160 MB). Full size 0.3 GB per file; --smoke 2 MB.
+ * DuckDB, peak RSS ≤160 MB). Full size 0.3 GB per file; --smoke 2 MB;
+ * `--size=3 --ours-only` checks memkit's peak RSS at 3 GB without rivals.
  * @module
  */
 import { type Shape, SHAPES, writeShape } from "./_csv_corpus.ts";
@@ -121,6 +122,7 @@ const sizeArg = Deno.args.find((a) => a.startsWith("--size="));
 const bytes = smoke ? 2e6 : Number(sizeArg?.slice(7) ?? 0.3) * 1e9;
 const shapesArg = Deno.args.find((a) => a.startsWith("--shapes="));
 const shapes = (shapesArg ? shapesArg.slice(9).split(",") : SHAPES) as Shape[];
+const oursOnly = Deno.args.includes("--ours-only");
 const dir = await Deno.makeTempDir({ prefix: "memkit-csv-bench-" });
 const label = `${(bytes / 1e9).toFixed(bytes < 1e8 ? 3 : 1)} GB`;
 const table: string[] = [
@@ -139,6 +141,22 @@ try {
     runs.declared = await denoContender(SELF, ["--contender", "declared", path]);
     if (shape !== "text") {
       runs.workers = await denoContender(SELF, ["--contender", "workers", path]);
+    }
+    if (oursOnly) {
+      // The 3 GB memory check: memkit alone (polars would load 3 GB into memory).
+      console.error(
+        `  ours ${rate(mb, runs.ours).toFixed(1)} MB/s, peak RSS ${runs.ours.peakMB.toFixed(0)} MB`,
+      );
+      bench(
+        "csv",
+        `peak RSS MB (${shape}, ${label}, default options; rival: declared types)`,
+        runs.ours.peakMB,
+        runs.declared.peakMB,
+        160,
+        "max",
+      );
+      await Deno.remove(path);
+      continue;
     }
     runs.pandas = await contender("/usr/bin/python3", ["-c", PANDAS, path]);
     runs.duckdb = await denoContender(SELF, ["--contender", "duckdb", path]);
@@ -220,14 +238,14 @@ try {
       "max",
     );
     if (shape === "floats") {
-      // tf.data.csv runs at a few MB/s: both read the same 10 MB prefix.
+      // tf.data.csv runs at a few MB/s: both read the same 30 MB prefix.
       const file = await Deno.open(path);
-      const head = new Uint8Array(Math.min(10_100_000, (await file.stat()).size));
+      const head = new Uint8Array(Math.min(30_100_000, (await file.stat()).size));
       for (let got = 0; got < head.length;) {
         got += (await file.read(head.subarray(got))) ?? head.length;
       }
       file.close();
-      const cut = head.indexOf(10, Math.min(head.length - 1, 10e6)) + 1 || head.length;
+      const cut = head.indexOf(10, Math.min(head.length - 1, 30e6)) + 1 || head.length;
       const small = `${dir}/floats-prefix.csv`;
       await Deno.writeFile(small, head.subarray(0, cut));
       const smb = cut / 1e6;
