@@ -7,16 +7,9 @@
  */
 import { ColumnBuffer, KIND, type RawBatch, WIDTH } from "./_csv_column.ts";
 import { ByteDictionary } from "./_csv_dict.ts";
-import {
-  intEnd,
-  intHi,
-  intLo,
-  numEnd,
-  parseFloatAt,
-  parseIntAt,
-  parseSpecial,
-  specialOk,
-} from "./_csv_number.ts";
+import { fastKinds, fastRows, type FastState, prepareFast } from "./_csv_fast.ts";
+import { storeTyped } from "./_csv_typed.ts";
+import { numEnd, parseFloatAt } from "./_csv_number.ts";
 import {
   CR,
   LF,
@@ -28,26 +21,11 @@ import {
   scanQuoted,
   unescapeInto,
 } from "./_csv_scan.ts";
-import { parseDateAt, parseTimestampAt, timeEnd, timeZoned } from "./_csv_time.ts";
+import { clip, countBreaks, CsvRowError, isAscii, nextBreak, WHAT } from "./_csv_text.ts";
+
+export { CsvRowError } from "./_csv_text.ts";
 
 export { type CsvType, KIND, type RawBatch, type RawColumn } from "./_csv_column.ts";
-
-/** A malformed row: where, and why. */
-export class CsvRowError extends Error {
-  /** 1-based line where the row starts. */
-  readonly line: number;
-  /** What is wrong, without the line. */
-  readonly reason: string;
-  /** Whether skipping the row is impossible (an unclosed quote swallows the rest). */
-  readonly fatal: boolean;
-  /** @param reason What is wrong. @param line The line. @param fatal Not skippable. */
-  constructor(reason: string, line: number, fatal = false) {
-    super(`line ${line}${reason.startsWith(",") ? "" : " "}${reason}`);
-    this.line = line;
-    this.reason = reason;
-    this.fatal = fatal;
-  }
-}
 
 /** What the parser needs, already validated by csv(). */
 export interface ParserSetup {
@@ -74,7 +52,6 @@ export interface ParserSetup {
 const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
 const encoder = new TextEncoder();
-const latin = new TextDecoder("latin1");
 
 /** Parses CSV bytes into raw batches; see the module doc. */
 export class CsvParser {
@@ -96,6 +73,9 @@ export class CsvParser {
   #strBytes = 0;
   #r = 0;
   #bad: string | null = null;
+  /** The all-numeric fast path's state, or null when some column needs the general reader. */
+  readonly #fast: FastState | null;
+  #fastMisses = 0;
   /** The line number (1-based) of the next row. */
   line = 1;
   /** Rows skipped as malformed. */
@@ -125,11 +105,17 @@ export class CsvParser {
     this.#cols = setup.kinds.map((k, f) =>
       k === KIND.skip ? null : new ColumnBuffer(k, start, setup.dictionaries?.[f] ?? null)
     );
-  }
-
-  /** The dictionaries per field position (to share with batch conversion). */
-  get dictionaries(): (ByteDictionary | null)[] {
-    return this.#cols.map((c) => c?.dict ?? null);
+    this.#fast = fastKinds(setup.kinds)
+      ? {
+        kinds: this.#kinds,
+        outs: [],
+        valids: [],
+        long: new Uint8Array(this.#width),
+        delim: setup.delimiter,
+        r: 0,
+        stop: 0,
+      }
+      : null;
   }
 
   /** Bytes held by the batch being filled. */
@@ -147,7 +133,35 @@ export class CsvParser {
    */
   parse(buf: Uint8Array, pos: number, final: boolean, out: RawBatch[]): number {
     const end = buf.length;
+    // The fast path stops at the last LF, so it never reads past the buffer.
+    const safeEnd = this.#fast === null ? 0 : buf.lastIndexOf(LF) + 1;
     while (pos < end) {
+      if (pos < safeEnd && this.#fastMisses < 64) {
+        const st = this.#fast!;
+        const first = this.#cols[this.#order[0]]!;
+        if (this.#r === first.cap) this.#grow();
+        prepareFast(
+          st,
+          this.#cols,
+          this.#r,
+          first.cap,
+          Math.ceil(this.#batchBytes / this.#rowBytes),
+        );
+        const next = fastRows(buf, pos, safeEnd, st);
+        const n = st.r - this.#r;
+        if (n > 0) {
+          this.#fastMisses = 0;
+          this.#r = st.r;
+          this.rows += n;
+          this.line += n;
+          pos = next;
+          if (this.#r === this.#batchRows || this.#r * this.#rowBytes >= this.#batchBytes) {
+            out.push(this.flush()!);
+          }
+          continue;
+        }
+        this.#fastMisses++;
+      }
       const c0 = buf[pos];
       if (c0 === LF || c0 === CR) {
         if (c0 === CR) {
@@ -218,27 +232,6 @@ export class CsvParser {
           const col = cols[f]!;
           if (kind === KIND.float64) col.f64[r] = v;
           else col.f32[r] = v;
-          if (col.valid !== null) col.valid[r] = 1;
-          p = q;
-        } else {
-          const e = scanPlain(buf, p, end, delim);
-          if (e === end && !final) return this.#rollback(r);
-          if (this.#bad === null) this.#storeText(cols[f]!, kind, r, f, buf, p, e);
-          p = e;
-        }
-      } else if (kind === KIND.int64 || kind === KIND.int32) {
-        const v = parseIntAt(buf, p, end);
-        const q = intEnd;
-        const t = q >= 0 && q < end ? buf[q] : -1;
-        if (
-          q >= 0 && (t === delim || t === LF || t === CR || (t === -1 && final && q === end)) &&
-          (kind === KIND.int64 || (v >= -2147483648 && v <= 2147483647))
-        ) {
-          const col = cols[f]!;
-          if (kind === KIND.int64) {
-            col.w32[2 * r] = intLo | 0;
-            col.w32[2 * r + 1] = intHi;
-          } else col.i32[r] = v;
           if (col.valid !== null) col.valid[r] = 1;
           p = q;
         } else {
@@ -402,65 +395,19 @@ export class CsvParser {
       while (to > from && (buf[to - 1] === 32 || buf[to - 1] === 9)) to--;
     }
     let ok = true;
-    switch (kind) {
-      case KIND.float64:
-      case KIND.float32: {
-        let v = parseFloatAt(buf, from, to);
-        if (numEnd !== to) {
-          v = parseSpecial(latin.decode(buf.subarray(from, to)));
-          ok = specialOk;
+    if (kind === KIND.dictionary) {
+      if (!isAscii(buf, from, to)) {
+        if (this.#replace) {
+          const fixed = encoder.encode(lenient.decode(buf.subarray(from, to)));
+          col.i32[r] = col.dict!.code(fixed, 0, fixed.length);
+          if (col.valid !== null) col.valid[r] = 1;
+          return;
         }
-        if (kind === KIND.float64) col.f64[r] = v;
-        else col.f32[r] = v;
-        break;
+        this.#checkUtf8(f, buf, from, to);
+        if (this.#bad !== null) return;
       }
-      case KIND.int32: {
-        const v = parseIntAt(buf, from, to);
-        ok = intEnd === to && v >= -2147483648 && v <= 2147483647;
-        col.i32[r] = v;
-        break;
-      }
-      case KIND.int64:
-      case KIND.timestamp:
-      case KIND.timestamptz: {
-        if (kind === KIND.int64) {
-          parseIntAt(buf, from, to);
-          ok = intEnd === to;
-          col.w32[2 * r] = intLo | 0;
-          col.w32[2 * r + 1] = intHi;
-        } else {
-          const v = parseTimestampAt(buf, from, to);
-          ok = timeEnd === to && timeZoned === (kind === KIND.timestamptz);
-          const hi = Math.floor(v / 4294967296);
-          col.w32[2 * r] = (v - hi * 4294967296) | 0;
-          col.w32[2 * r + 1] = hi;
-        }
-        break;
-      }
-      case KIND.date:
-        col.i32[r] = parseDateAt(buf, from, to);
-        ok = timeEnd === to;
-        break;
-      case KIND.bool: {
-        const b = boolAt(buf, from, to);
-        ok = b >= 0;
-        col.u8[r] = b;
-        break;
-      }
-      case KIND.dictionary: {
-        if (!isAscii(buf, from, to)) {
-          if (this.#replace) {
-            const fixed = encoder.encode(lenient.decode(buf.subarray(from, to)));
-            col.i32[r] = col.dict!.code(fixed, 0, fixed.length);
-            break;
-          }
-          this.#checkUtf8(f, buf, from, to);
-          if (this.#bad !== null) return;
-        }
-        col.i32[r] = col.dict!.code(buf, from, to);
-        break;
-      }
-    }
+      col.i32[r] = col.dict!.code(buf, from, to);
+    } else ok = storeTyped(col, kind, r, buf, from, to);
     if (!ok) {
       this.#bad = `, column "${this.#names[f]}": "${clip(buf, from, to)}" is not ${WHAT[kind]}`;
     }
@@ -495,53 +442,8 @@ export class CsvParser {
     if (n === 0) return null;
     const columns = this.#order.map((f) => this.#cols[f]!.finish(n));
     this.#r = 0;
+    this.#fastMisses = 0;
     this.#strBytes = 0;
     return { rows: n, columns };
   }
-}
-
-const WHAT = [
-  "",
-  "a number",
-  "a number",
-  "a 32-bit integer",
-  "a 64-bit integer",
-  "a boolean (true/false/1/0)",
-  "",
-  "",
-  "a date (YYYY-MM-DD)",
-  "a timestamp without a UTC offset (YYYY-MM-DD HH:MM:SS[.ffffff])",
-  "a timestamp with a UTC offset (…Z or …±HH:MM)",
-];
-
-function isAscii(buf: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (buf[i] >= 0x80) return false;
-  return true;
-}
-
-/** true/false (any case) or 1/0 → 1/0; -1 otherwise. */
-function boolAt(buf: Uint8Array, from: number, to: number): number {
-  const n = to - from;
-  if (n === 1) return buf[from] === 49 ? 1 : buf[from] === 48 ? 0 : -1;
-  const w = n === 4 ? "true" : n === 5 ? "false" : null;
-  if (w === null) return -1;
-  for (let i = 0; i < n; i++) if ((buf[from + i] | 0x20) !== w.charCodeAt(i)) return -1;
-  return n === 4 ? 1 : 0;
-}
-
-function clip(buf: Uint8Array, from: number, to: number): string {
-  const s = lenient.decode(buf.subarray(from, Math.min(to, from + 60)));
-  return to - from > 60 ? `${s}…` : s;
-}
-
-/** The next LF or CR at or after p, or end. */
-function nextBreak(buf: Uint8Array, p: number, end: number): number {
-  while (p < end && buf[p] !== LF && buf[p] !== CR) p++;
-  return p;
-}
-
-function countBreaks(buf: Uint8Array, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) if (buf[i] === LF) n++;
-  return n;
 }

@@ -65,6 +65,8 @@ const SPLIT = 134217729; // 2^27 + 1
 
 /** Where the last parse stopped (the byte after the number). */
 export let numEnd = 0;
+/** Whether the last number parsed had more than 15 significant digits. */
+export let numLong = false;
 
 /**
  * A decimal float at `p` (no leading spaces), read until the first byte that
@@ -172,6 +174,7 @@ export function parseFloatAt(buf: Uint8Array, p: number, end: number): number {
     e10 += eneg ? -x : x;
   }
   numEnd = p;
+  numLong = sig > 15;
   let v: number;
   if (nb === 0 && e10 >= -22 && e10 <= 22) {
     // Clinger: a < 10^15 and 10^|e10| are exact, one rounding.
