@@ -10,7 +10,7 @@
  * @module
  */
 import type { MimeBundle } from "../lib/plot/display.ts";
-import type { PlotlyFigure, PlotlyTrace } from "../lib/plot/_figure_types.ts";
+import type { PlotlyFigure, PlotlyTrace } from "../lib/plot/plotly_bundle.ts";
 import { plotlyBundle } from "../lib/plot/plotly_bundle.ts";
 import { lttb } from "../lib/plot/lttb.ts";
 import { humanBytes } from "../lib/plot/human_bytes.ts";

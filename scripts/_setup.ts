@@ -42,15 +42,22 @@ async function missingPackages(): Promise<string[]> {
   return missing;
 }
 
-/** Installs missing Debian packages (as root) or explains how, then exits. */
-export async function ensureSystemDeps(): Promise<void> {
+/**
+ * Installs missing Debian packages when running as root. Otherwise, with
+ * `required` (the default) it explains how and exits; without, it returns
+ * the missing packages so the caller can skip what needs them.
+ */
+export async function ensureSystemDeps(
+  options: { required?: boolean } = {},
+): Promise<string[]> {
   const missing = await missingPackages();
-  if (missing.length === 0) return;
-  const command = `apt-get update && apt-get install -y ${missing.join(" ")}`;
+  if (missing.length === 0) return [];
+  const command = installCommand(missing);
   const isRoot = Deno.uid() === 0;
   if (!isRoot) {
-    console.error(`memkit tests need Debian packages that are missing: ${missing.join(", ")}`);
-    console.error(`Install them as root, then run the tests again:\n  sudo sh -c '${command}'`);
+    if (options.required === false) return missing;
+    console.error(`memkit needs Debian packages that are missing: ${missing.join(", ")}`);
+    console.error(`Install them as root, then run this again:\n  sudo sh -c '${command}'`);
     Deno.exit(2);
   }
   console.error(`Installing ${missing.join(", ")} with apt-get …`);
@@ -64,6 +71,12 @@ export async function ensureSystemDeps(): Promise<void> {
       Deno.exit(2);
     }
   }
+  return [];
+}
+
+/** The shell command that installs `packages` as root. */
+export function installCommand(packages: string[]): string {
+  return `apt-get update && apt-get install -y ${packages.join(" ")}`;
 }
 
 /**

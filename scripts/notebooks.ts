@@ -7,12 +7,7 @@
  * @module
  */
 import { ensureKernels, ensureSystemDeps } from "./_setup.ts";
-import {
-  executeNotebook,
-  listNotebooks,
-  notebookKernel,
-  NOTEBOOKS,
-} from "../tests/notebooks/_notebooks.ts";
+import { executeNotebook, listNotebooks, notebookKernel, NOTEBOOKS } from "./_notebooks.ts";
 
 await ensureSystemDeps();
 await ensureKernels();

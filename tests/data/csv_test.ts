@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { RecordBatch } from "apache-arrow";
 import { csv, type CsvBadRow, type CsvOptions, type CsvType, jsonl } from "../../mod.ts";
+import { lacks } from "../_system.ts";
 
 const WEATHER = "node_modules/vega-datasets/data/seattle-weather.csv";
 const AIRPORTS = "node_modules/vega-datasets/data/flights-airport.csv";
@@ -196,7 +197,9 @@ Deno.test("skipBadRows skips and counts malformed rows", async () => {
   assert.equal(bad[1].message, 'line 4, column "b": "x" is not a number');
 });
 
-Deno.test("seattle-weather and flights-airport round-trip against pandas", async () => {
+Deno.test("seattle-weather and flights-airport round-trip against pandas", {
+  ignore: lacks("pandas"),
+}, async () => {
   const script = `
 import pandas as pd, json, sys
 out = {}

@@ -3,17 +3,20 @@
  * from its current sources (stored sha256 per code cell), has no error output,
  * and re-executes cleanly at CI size through a real Jupyter client (Debian's
  * nbclient) in the memkit kernel — Deno's kernel while kernel/main.ts does not
- * exist yet — within 60 s; the quickstart also runs in Deno's own kernel.
+ * exist yet; the quickstart also runs in Deno's own kernel. No wall-clock
+ * limit is asserted: run times are measured by `deno task bench notebooks`.
  * Executions write to temp files; the committed notebooks are never rewritten.
  * @module
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { ensureKernels } from "../../scripts/_setup.ts";
-import { executeNotebook, listNotebooks, notebookKernel, NOTEBOOKS } from "./_notebooks.ts";
-
-/** Seconds one notebook may take at CI size. */
-const LIMIT_S = 60;
+import {
+  executeNotebook,
+  listNotebooks,
+  notebookKernel,
+  NOTEBOOKS,
+} from "../../scripts/_notebooks.ts";
 
 interface Output {
   output_type: string;
@@ -92,10 +95,6 @@ for (const name of names) {
       assert.equal(result.error, null);
       assert.equal(result.errors, 0);
       assert.ok(result.ok);
-      assert.ok(
-        result.seconds <= LIMIT_S,
-        `${name} took ${result.seconds.toFixed(1)} s at CI size (limit ${LIMIT_S} s)`,
-      );
       assert.deepEqual(outputProblems(await readNotebook(out)), []);
     } finally {
       await Deno.remove(out);
@@ -114,7 +113,6 @@ Deno.test({
       const result = await executeNotebook("00_quickstart.ipynb", "deno", out, "ci");
       assert.equal(result.error, null);
       assert.ok(result.ok);
-      assert.ok(result.seconds <= LIMIT_S, `took ${result.seconds.toFixed(1)} s`);
       assert.deepEqual(outputProblems(await readNotebook(out)), []);
     } finally {
       await Deno.remove(out);

@@ -1,12 +1,12 @@
 /**
- * Shared by the notebook tests and `deno task notebooks`: lists the tutorial
+ * Shared by `deno task notebooks`, `deno task bench notebooks` and the notebook tests: lists the tutorial
  * notebooks and executes one through Debian's nbclient in a given kernel.
  * @module
  */
-import { SYSTEM_PYTHON } from "../../scripts/_setup.ts";
+import { SYSTEM_PYTHON } from "./_setup.ts";
 
 /** The repository's notebooks/ folder. */
-export const NOTEBOOKS = new URL("../../notebooks/", import.meta.url);
+export const NOTEBOOKS = new URL("../notebooks/", import.meta.url);
 
 /**
  * The kernel the notebooks run in: memkit's own ("memkit") once kernel/ is in
@@ -14,7 +14,7 @@ export const NOTEBOOKS = new URL("../../notebooks/", import.meta.url);
  * automatic so the suite works before and after the kernel is merged.
  */
 export async function notebookKernel(): Promise<"memkit" | "deno"> {
-  const main = new URL("../../kernel/main.ts", import.meta.url);
+  const main = new URL("../kernel/main.ts", import.meta.url);
   return await Deno.stat(main).then(() => "memkit" as const, () => "deno" as const);
 }
 
@@ -46,7 +46,7 @@ export async function executeNotebook(
   out: string,
   size: "ci" | "full",
 ): Promise<Execution> {
-  const driver = new URL("_execute.py", import.meta.url).pathname;
+  const driver = new URL("_execute_notebook.py", import.meta.url).pathname;
   const path = new URL(name, NOTEBOOKS).pathname;
   const result = await new Deno.Command(SYSTEM_PYTHON, {
     args: [driver, path, kernel, out, "900"],

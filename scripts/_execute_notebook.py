@@ -1,6 +1,6 @@
 """Executes a notebook through a real Jupyter client (nbclient, Debian's).
 
-Usage: /usr/bin/python3 _execute.py NOTEBOOK KERNEL OUT [TIMEOUT]
+Usage: /usr/bin/python3 _execute_notebook.py NOTEBOOK KERNEL OUT [TIMEOUT]
 
 Writes the executed notebook to OUT with, for every code cell, the sha256 of
 the source that produced its outputs (cell.metadata.memkit.source_sha256), and
