@@ -118,40 +118,87 @@ export class ColumnBuffer {
     if (this.str !== null) this.str.push(this.str.data, 0, 0);
   }
 
-  /** The first `n` rows as a raw column; the buffer starts over. */
-  finish(n: number): RawColumn {
+  /** Rows among the first n that are null. */
+  nullsIn(n: number): number {
+    const v = this.valid;
+    let nulls = 0;
+    if (v !== null) { for (let i = 0; i < n; i++) nulls += v[i] ^ 1; }
+    return nulls;
+  }
+
+  /** Bytes {@linkcode finish} needs in the batch's slab for n rows with `nulls` nulls. */
+  slabBytes(n: number, nulls: number): number {
+    let b = align(n * WIDTH[this.kind]) + (nulls > 0 ? align(bitmapBytes(n)) : 0);
+    if (this.str) b += align(4 * (n + 1)) + align(this.str.offsets[n]);
+    return b;
+  }
+
+  /**
+   * Copies the first `n` rows into `slab` at `at` (one ArrayBuffer per batch
+   * for every column: one large allocation that is returned to the system as
+   * a whole, instead of many small ones that fragment the heap) and starts
+   * over. Returns the raw column; `slabEnd` is where the next column goes.
+   */
+  finish(n: number, nulls: number, slab: ArrayBuffer, at: number): RawColumn {
     const k = this.kind;
     let values: RawColumn["values"] = null;
-    if (k === KIND.float64) values = this.f64.slice(0, n);
-    else if (k === KIND.float32) values = this.f32.slice(0, n);
-    else if (k === KIND.int32 || k === KIND.dictionary || k === KIND.date) {
-      values = this.i32.slice(0, n);
+    if (k === KIND.float64) (values = new Float64Array(slab, at, n)).set(this.f64.subarray(0, n));
+    else if (k === KIND.float32) {
+      (values = new Float32Array(slab, at, n)).set(this.f32.subarray(0, n));
+    } else if (k === KIND.int32 || k === KIND.dictionary || k === KIND.date) {
+      (values = new Int32Array(slab, at, n)).set(this.i32.subarray(0, n));
     } else if (k === KIND.int64 || k === KIND.timestamp || k === KIND.timestamptz) {
-      values = new BigInt64Array(this.w32.buffer.slice(0, 8 * n));
-    } else if (k === KIND.bool) values = this.u8.slice(0, n);
+      new Int32Array(slab, at, 2 * n).set(this.w32.subarray(0, 2 * n));
+      values = new BigInt64Array(slab, at, n);
+    } else if (k === KIND.bool) (values = new Uint8Array(slab, at, n)).set(this.u8.subarray(0, n));
+    at += align(n * WIDTH[k]);
     let bitmap: Uint8Array | null = null;
-    let nullCount = 0;
     const v = this.valid;
-    if (v !== null) {
-      for (let i = 0; i < n; i++) nullCount += v[i] ^ 1;
-      if (nullCount > 0) {
-        bitmap = new Uint8Array(((n + 63) & ~63) >> 3);
-        const whole = n >> 3;
-        for (let j = 0, o = 0; j < whole; j++, o += 8) {
-          bitmap[j] = v[o] | (v[o + 1] << 1) | (v[o + 2] << 2) | (v[o + 3] << 3) |
-            (v[o + 4] << 4) | (v[o + 5] << 5) | (v[o + 6] << 6) | (v[o + 7] << 7);
-        }
-        for (let i = whole << 3; i < n; i++) bitmap[i >> 3] |= v[i] << (i & 7);
-        v.fill(1, 0, n);
+    if (v !== null && nulls > 0) {
+      bitmap = new Uint8Array(slab, at, bitmapBytes(n));
+      at += align(bitmap.length);
+      const whole = n >> 3;
+      for (let j = 0, o = 0; j < whole; j++, o += 8) {
+        bitmap[j] = v[o] | (v[o + 1] << 1) | (v[o + 2] << 2) | (v[o + 3] << 3) |
+          (v[o + 4] << 4) | (v[o + 5] << 5) | (v[o + 6] << 6) | (v[o + 7] << 7);
       }
+      for (let i = whole << 3; i < n; i++) bitmap[i >> 3] |= v[i] << (i & 7);
+      v.fill(1, 0, n);
     }
     let data: Uint8Array | null = null;
     let offsets: Int32Array | null = null;
     if (this.str) {
-      offsets = this.str.offsets.slice(0, n + 1);
-      data = this.str.data.slice(0, offsets[n]);
+      (offsets = new Int32Array(slab, at, n + 1)).set(this.str.offsets.subarray(0, n + 1));
+      at += align(4 * (n + 1));
+      (data = new Uint8Array(slab, at, offsets[n])).set(this.str.data.subarray(0, offsets[n]));
+      at += align(offsets[n]);
       this.str.count = 0;
     }
-    return { kind: k, values, data, offsets, bitmap, nullCount, dict: this.dict };
+    slabEnd = at;
+    return { kind: k, values, data, offsets, bitmap, nullCount: nulls, dict: this.dict };
   }
+}
+
+/** Where the last {@linkcode ColumnBuffer.finish} stopped in its slab. */
+let slabEnd = 0;
+
+/** The first n rows of every column, in one slab (one ArrayBuffer for the batch). */
+export function finishBatch(cols: ColumnBuffer[], n: number): RawColumn[] {
+  const nulls = cols.map((c) => c.nullsIn(n));
+  const slab = new ArrayBuffer(cols.reduce((b, c, i) => b + c.slabBytes(n, nulls[i]), 0));
+  let at = 0;
+  return cols.map((c, i) => {
+    const column = c.finish(n, nulls[i], slab, at);
+    at = slabEnd;
+    return column;
+  });
+}
+
+function align(bytes: number): number {
+  return (bytes + 7) & ~7;
+}
+
+/** Arrow's validity bitmap size for n rows (64-bit padded). */
+function bitmapBytes(n: number): number {
+  return ((n + 63) & ~63) >> 3;
 }

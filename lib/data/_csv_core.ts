@@ -5,7 +5,7 @@
  * No Arrow here: workers import this module.
  * @module
  */
-import { ColumnBuffer, KIND, type RawBatch, WIDTH } from "./_csv_column.ts";
+import { ColumnBuffer, finishBatch, KIND, type RawBatch, WIDTH } from "./_csv_column.ts";
 import { ByteDictionary } from "./_csv_dict.ts";
 import { fastKinds, fastRows, type FastState, prepareFast } from "./_csv_fast.ts";
 import { storeTyped } from "./_csv_typed.ts";
@@ -112,6 +112,7 @@ export class CsvParser {
         valids: [],
         long: new Uint8Array(this.#width),
         delim: setup.delimiter,
+        emptyNull: setup.nullValues.includes(""),
         r: 0,
         stop: 0,
       }
@@ -440,7 +441,7 @@ export class CsvParser {
   flush(): RawBatch | null {
     const n = this.#r;
     if (n === 0) return null;
-    const columns = this.#order.map((f) => this.#cols[f]!.finish(n));
+    const columns = finishBatch(this.#order.map((f) => this.#cols[f]!), n);
     this.#r = 0;
     this.#fastMisses = 0;
     this.#strBytes = 0;

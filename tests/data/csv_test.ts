@@ -318,3 +318,40 @@ Deno.test("csv and jsonl read URLs front to back", async () => {
     await server.shutdown();
   }
 });
+
+Deno.test("the all-numeric fast path and the general row reader give the same values", async () => {
+  // LF rows take the fast path; the same rows with CR-only endings take the general reader.
+  let seed = 3;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const rows: string[] = [];
+  for (let i = 0; i < 30_000; i++) {
+    const cell = (k: number) => {
+      const r = rand();
+      if (r < 0.3) return "";
+      if (k === 0) return (rand() * 2e6 - 1e6).toPrecision(1 + Math.floor(rand() * 17));
+      if (k === 1) return String(Math.floor(rand() * 2 ** 31) - 2 ** 30);
+      return String(BigInt(Math.floor(rand() * 2 ** 53)) * 997n - 2n ** 60n);
+    };
+    const d = rand() < 0.3
+      ? ""
+      : `${(rand() * 100 - 50).toFixed(3)}e${Math.floor(rand() * 40 - 20)}`;
+    rows.push(`${cell(0)},${cell(1)},${cell(2)},${d}`);
+  }
+  const types = { a: "float64", b: "int32", c: "int64", d: "float32" } as const;
+  const read = async (eol: string) => {
+    const out: string[] = [];
+    for await (const b of csv(streamOf("a,b,c,d" + eol + rows.join(eol) + eol), { types })) {
+      for (let i = 0; i < b.numRows; i++) {
+        out.push(
+          JSON.stringify(b.get(i)!.toJSON(), (_, v) => typeof v === "bigint" ? String(v) : v),
+        );
+      }
+    }
+    return out;
+  };
+  const fast = await read("\n");
+  const general = await read("\r");
+  assert.equal(fast.length, 30_000);
+  assert.deepEqual(fast, general);
+  assert.ok(fast.some((r) => r.includes("null")));
+});
