@@ -20,7 +20,7 @@ export function kernelsDir(): string {
 /** kernel.json for the memkit kernel, with absolute paths to this checkout and this deno. */
 export function kernelSpec(): Record<string, unknown> {
   const main = new URL("./main.ts", import.meta.url).pathname;
-  const config = new URL("../deno.json", import.meta.url).pathname;
+  const config = new URL("../deno.kernel.json", import.meta.url).pathname;
   return {
     argv: [Deno.execPath(), "run", "-A", "--quiet", "--config", config, main, "{connection_file}"],
     display_name: "Deno (memkit)",

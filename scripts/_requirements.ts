@@ -8,7 +8,7 @@
 import { SYSTEM_PYTHON } from "./_setup.ts";
 
 /** A system capability some tests need. */
-export type Feature = "jupyter" | "chromium" | "pandas";
+export type Feature = "jupyter" | "chromium" | "pandas" | "ceph";
 
 /** The Debian packages that provide each feature. */
 export const FEATURE_PACKAGES: Record<Feature, string[]> = {
@@ -22,6 +22,8 @@ export const FEATURE_PACKAGES: Record<Feature, string[]> = {
   ],
   chromium: ["chromium"],
   pandas: ["python3-pandas"],
+  // Installed without recommends (scripts/_setup.ts).
+  ceph: ["radosgw", "ceph-mon", "ceph-osd"],
 };
 
 /**
@@ -36,6 +38,7 @@ export const NEEDS: Record<string, Feature[]> = {
   "tests/integration/": ["jupyter", "chromium"],
   "tests/data/interrupt_test.ts": ["jupyter"],
   "tests/bench_smoke_test.ts": ["jupyter", "pandas"],
+  "tests/data/s3_test.ts": ["ceph"],
 };
 
 /** The features a test file needs (longest matching entry of NEEDS). */
@@ -77,6 +80,12 @@ export async function missingFeatures(): Promise<Partial<Record<Feature, string>
   }
   if (!missing.pandas && !await works(SYSTEM_PYTHON, ["-c", "import pandas"])) {
     missing.pandas = `${SYSTEM_PYTHON} cannot import pandas`;
+  }
+  const ceph = ["ceph-mon", "ceph-osd", "radosgw", "radosgw-admin", "monmaptool", "ceph"];
+  if (
+    !missing.ceph && !await works("sh", ["-c", ceph.map((b) => `command -v ${b}`).join(" && ")])
+  ) {
+    missing.ceph = `Ceph's ${ceph.join(", ")} are not all on PATH`;
   }
   return missing;
 }

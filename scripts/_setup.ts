@@ -17,6 +17,13 @@ export const DEBIAN_PACKAGES = [
   "chromium",
 ];
 
+/**
+ * Packages installed without their recommends: Ceph's S3 server for the
+ * object-storage tests and `bench scale` (with recommends, apt pulls in
+ * hundreds of MB more; these three are ~64 MB of downloads).
+ */
+export const DEBIAN_PACKAGES_NO_RECOMMENDS = ["radosgw", "ceph-mon", "ceph-osd"];
+
 /** The Python that has Debian's Jupyter (not the pyenv one first on PATH). */
 export const SYSTEM_PYTHON = "/usr/bin/python3";
 
@@ -35,7 +42,7 @@ async function run(
 
 async function missingPackages(): Promise<string[]> {
   const missing: string[] = [];
-  for (const pkg of DEBIAN_PACKAGES) {
+  for (const pkg of [...DEBIAN_PACKAGES, ...DEBIAN_PACKAGES_NO_RECOMMENDS]) {
     const { ok, out } = await run("dpkg-query", ["-W", "-f=${Status}", pkg]);
     if (!ok || !out.includes("install ok installed")) missing.push(pkg);
   }
@@ -62,9 +69,14 @@ export async function ensureSystemDeps(
   }
   console.error(`Installing ${missing.join(", ")} with apt-get …`);
   const env = { DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update"], ["install", "-y", ...missing]]) {
-    const child = new Deno.Command("apt-get", { args, env, stdout: "inherit", stderr: "inherit" })
-      .spawn();
+  for (const args of installArgs(missing)) {
+    // Wait for another apt (up to 10 min) rather than fail on its lock.
+    const child = new Deno.Command("apt-get", {
+      args: ["-o", "DPkg::Lock::Timeout=600", ...args],
+      env,
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
     const status = await child.status;
     if (!status.success) {
       console.error(`apt-get ${args.join(" ")} failed (exit ${status.code})`);
@@ -74,9 +86,19 @@ export async function ensureSystemDeps(
   return [];
 }
 
+/** apt-get's argument lists that install `packages` (Ceph's without recommends). */
+function installArgs(packages: string[]): string[][] {
+  const lean = packages.filter((p) => DEBIAN_PACKAGES_NO_RECOMMENDS.includes(p));
+  const rest = packages.filter((p) => !lean.includes(p));
+  const out = [["update"]];
+  if (rest.length) out.push(["install", "-y", ...rest]);
+  if (lean.length) out.push(["install", "-y", "--no-install-recommends", ...lean]);
+  return out;
+}
+
 /** The shell command that installs `packages` as root. */
 export function installCommand(packages: string[]): string {
-  return `apt-get update && apt-get install -y ${packages.join(" ")}`;
+  return installArgs(packages).map((a) => `apt-get ${a.join(" ")}`).join(" && ");
 }
 
 /**

@@ -24,7 +24,16 @@ let failed = 0;
 for (const name of names.length ? names : all) {
   console.error(`── bench ${name} ${flags.join(" ")}`);
   const status = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", new URL(`${name}.ts`, dir).pathname, ...flags],
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      // Benchmarks use the tests' config: their rivals (DuckDB, pandas bridges) are not library deps.
+      "--config",
+      new URL("../deno.test.json", import.meta.url).pathname,
+      new URL(`${name}.ts`, dir).pathname,
+      ...flags,
+    ],
     stdout: "inherit",
     stderr: "inherit",
   }).spawn().status;

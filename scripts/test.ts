@@ -42,6 +42,8 @@ const targets = extra.some((a) => !a.startsWith("-")) ? [] : ["tests/", "lib/", 
 const cmd = new Deno.Command(Deno.execPath(), {
   args: [
     "test",
+    "--config",
+    new URL("../deno.test.json", import.meta.url).pathname,
     "-A",
     "--doc",
     "--v8-flags=--expose-gc",

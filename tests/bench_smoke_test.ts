@@ -18,7 +18,15 @@ Deno.test("every benchmark runs at CI size and prints BENCH lines in DESIGN.md's
   }
   assert.ok(names.length >= 10, `found only ${names.length} benchmarks`);
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", new URL("scripts/bench.ts", root).pathname, "--smoke"],
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      "--config",
+      new URL("deno.test.json", root).pathname,
+      new URL("scripts/bench.ts", root).pathname,
+      "--smoke",
+    ],
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",

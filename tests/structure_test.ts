@@ -9,12 +9,13 @@ const root = new URL("../", import.meta.url);
 
 /**
  * Private lib/ files that kernel/ or scripts/ may still import, each with
- * its reason. The memory-timeline protocol file for the kernel (issue 14)
- * belongs here once it exists.
+ * its reason: only the memory model's documented kernel protocol (issue 14).
  */
+const PROTOCOL = "lib/memory/_kernel_protocol.ts";
 const ALLOWED_PRIVATE: Record<string, string> = {
-  "kernel/_timeline_view.ts -> lib/plot/_style.ts":
-    "the kernel's own timeline figure, until issue 14 moves it into lib/memory",
+  [`kernel/_kernel.ts -> ${PROTOCOL}`]: "the session timeline's store",
+  [`kernel/_report.ts -> ${PROTOCOL}`]: "the largest mover in the cell line",
+  [`kernel/agent.ts -> ${PROTOCOL}`]: "the engine's breakdown and the session figure",
 };
 
 async function* sources(dir: string): AsyncGenerator<[string, string]> {
@@ -92,4 +93,40 @@ Deno.test("every test that needs Jupyter, Chromium or pandas is known to the tes
   }
   assert.ok(needy >= 5, `found only ${needy} tests that use system features`);
   assert.deepEqual(unknown, [], "add them to NEEDS in scripts/_requirements.ts or use lacks()");
+});
+
+Deno.test("deno.json has only the library's dependencies; the other configs add to the same pins", async () => {
+  const read = async (f: string) => JSON.parse(await Deno.readTextFile(new URL(f, root)));
+  const lib = (await read("deno.json")).imports as Record<string, string>;
+  const used = new Set<string>();
+  for await (const [, text] of sources("lib/")) {
+    const found = [
+      ...text.matchAll(/^\s*(?:import|export)[^;]*?from\s+"([^".][^"]*)"/gms),
+      ...text.matchAll(/import\(\s*"([^".][^"]*)"\s*\)/g),
+      ...text.matchAll(/^import\s+"([^".][^"]*)";/gm),
+    ];
+    for (const m of found) {
+      if (m[1].startsWith("node:") || m[1].startsWith("memkit")) continue;
+      used.add(m[1].startsWith("@") ? m[1].split("/").slice(0, 2).join("/") : m[1].split("/")[0]);
+    }
+  }
+  // Found at run time rather than imported: plotly.js (import.meta.resolve) and the demo's data.
+  // The @tensorflow/tfjs union is not a library dependency (lib/_tfjs.ts loads core and layers).
+  const runtime = ["plotly.js-dist-min", "vega-datasets"];
+  for (const name of Object.keys(lib)) {
+    if (name.startsWith("memkit")) continue;
+    assert.ok(
+      used.has(name) || runtime.includes(name),
+      `deno.json pins ${name}, which lib/ never uses`,
+    );
+  }
+  for (const name of used) assert.ok(name in lib, `lib/ imports ${name}, missing from deno.json`);
+  for (const other of ["deno.test.json", "deno.kernel.json", "notebooks/deno.json"]) {
+    const imports = (await read(other)).imports as Record<string, string>;
+    for (const [name, target] of Object.entries(lib)) {
+      if (other === "deno.kernel.json" && name === "vega-datasets") continue;
+      if (other === "notebooks/deno.json" && name.startsWith("memkit")) continue;
+      assert.equal(imports[name], target, `${other}: ${name}`);
+    }
+  }
 });

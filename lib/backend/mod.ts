@@ -9,7 +9,5 @@
  * ```
  * @module
  */
-export { useBackend } from "./use_backend.ts";
-export type { AdapterFacts, BackendInfo, BackendName, UseBackendOptions } from "./use_backend.ts";
-export { gpuMemory } from "./gpu_memory.ts";
-export type { GpuMemory } from "./gpu_memory.ts";
+export * from "./use_backend.ts";
+export * from "./gpu_memory.ts";

@@ -93,3 +93,31 @@ export function inferType(
   if (distinct.size <= Math.max(16, seen / 2) && distinct.size <= 1000) return "dictionary";
   return "string";
 }
+
+/** Duplicate (or empty) names get a suffix: `a`, `a_1`, with one warning. */
+export function uniqueNames(names: string[], where: string): string[] {
+  const seen = new Set(names);
+  const next = new Map<string, number>();
+  const used = new Set<string>();
+  const renamed: string[] = [];
+  const out = names.map((n0, i) => {
+    let n = n0 === "" ? `column_${i + 1}` : n0;
+    if (used.has(n)) {
+      let k = next.get(n) ?? 1;
+      while (seen.has(`${n}_${k}`) || used.has(`${n}_${k}`)) k++;
+      next.set(n, k + 1);
+      renamed.push(`column ${i + 1} is also named "${n}"; renamed "${n}_${k}"`);
+      n = `${n}_${k}`;
+    }
+    used.add(n);
+    return n;
+  });
+  if (renamed.length > 0) {
+    console.warn(
+      `${where.replace("Cannot read", "Reading")}: ${renamed.slice(0, 5).join("; ")}${
+        renamed.length > 5 ? `; and ${renamed.length - 5} more` : ""
+      }`,
+    );
+  }
+  return out;
+}

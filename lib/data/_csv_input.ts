@@ -44,10 +44,13 @@ export class CsvInput {
     where: string,
     what = "CSV",
   ): Promise<CsvInput> {
-    if (!(source instanceof ReadableStream) && !/^https?:/i.test(String(source))) {
+    const local = typeof source === "string"
+      ? source.startsWith("file:") || !/^[a-z][a-z0-9+.-]*:\/\//i.test(source)
+      : source instanceof URL && source.protocol === "file:";
+    if (local) {
       let file: Deno.FsFile;
       try {
-        file = await Deno.open(localPath(source));
+        file = await Deno.open(localPath(source as string | URL));
       } catch (e) {
         throw new TypeError(`${where}: ${(e as Error).message}`, { cause: e });
       }

@@ -1,30 +1,19 @@
 /**
  * A fast path for flat parquet columns: decodes a column chunk's pages
- * straight into typed arrays (values, dictionary codes, validity), using
- * hyparquet's page primitives but none of its row-object assembly, which
- * makes a JS array (of BigInts, Dates, strings) per value.
+ * straight into typed arrays (values, dictionary codes, validity), with no
+ * object per value. Everything else goes to the general decoder
+ * (`_parquet_column.ts`); pages are read and checked by `_parquet_pages.ts`.
  * @module
  */
-import type { ColumnMetaData, Compressors, PageHeader, SchemaElement } from "hyparquet";
-import { parquetHeader } from "hyparquet/src/column.js";
-import { decompressPage } from "hyparquet/src/datapage.js";
-import { readPlain } from "hyparquet/src/plain.js";
+import type { ColumnMetaData, SchemaElement } from "hyparquet";
 import type { GrowingDictionary, Values } from "./_batch.ts";
+import { decompress, hybrid, ParquetCorrupt, readPage } from "./_parquet_pages.ts";
+import { fixedWidth, type Physical, plain } from "./_parquet_values.ts";
 
 /** A decoded column chunk: values (or dictionary codes) and validity (1 = valid) when nullable. */
 export interface DecodedColumn {
   values: Values;
   valid: Uint8Array | null;
-}
-
-const NUMERIC = new Set(["INT32", "INT64", "FLOAT", "DOUBLE"]);
-
-/** Whether the fast path can decode this column. */
-export function fastColumn(el: SchemaElement, stringColumn: boolean): boolean {
-  if (el.converted_type === "DECIMAL" || el.logical_type?.type === "DECIMAL") return false;
-  if (el.converted_type === "INTERVAL" || el.repetition_type === "REPEATED") return false;
-  if (stringColumn) return el.type === "BYTE_ARRAY";
-  return NUMERIC.has(el.type ?? "");
 }
 
 type Ctor = new (n: number) => Values;
@@ -58,139 +47,93 @@ function scatter(
   valid: Uint8Array | null,
 ): void {
   const size = dict.length;
-  for (let j = 0; j < n; j++) {
-    if (codes[j] >>> 0 >= size) {
-      throw new RangeError(`dictionary index ${codes[j]} out of range (${size})`);
-    }
-  }
+  // Each loop checks its index as it goes (one pass over the codes, and a
+  // branch that is never taken on sound data).
+  let bad = 0;
+  let failed = false;
   if (out.BYTES_PER_ELEMENT === 8) {
     const o = new Int32Array(out.buffer, out.byteOffset, out.length * 2);
     const d = new Int32Array(dict.buffer, dict.byteOffset, size * 2);
     if (valid === null) {
       for (let j = 0, k = 2 * at; j < n; j++, k += 2) {
-        const c = 2 * codes[j];
-        o[k] = d[c];
-        o[k + 1] = d[c + 1];
+        const c = codes[j];
+        if (c >>> 0 >= size) {
+          bad = c;
+          failed = true;
+          break;
+        }
+        o[k] = d[2 * c];
+        o[k + 1] = d[2 * c + 1];
       }
     } else {
       let j = 0;
       for (let k = at; j < n; k++) {
         if (valid[k] === 0) continue;
-        const c = 2 * codes[j++];
-        o[2 * k] = d[c];
-        o[2 * k + 1] = d[c + 1];
-      }
-    }
-    return;
-  }
-  const o = out as Int32Array;
-  const d = dict as Int32Array;
-  if (valid === null) {
-    for (let j = 0; j < n; j++) o[at + j] = d[codes[j]];
-  } else {
-    let j = 0;
-    for (let k = at; j < n; k++) if (valid[k] !== 0) o[k] = d[codes[j++]];
-  }
-}
-
-/**
- * Unpacks bit-packed values [i, stop) of `width` ≤ 24 bits from `pos`. Its own
- * function, called per run: V8 optimises it by call count instead of
- * on-stack replacement, which deoptimises on every exit of an inner loop.
- */
-function unpack(
-  bytes: Uint8Array,
-  pos: number,
-  width: number,
-  mask: number,
-  out: Int32Array | Uint8Array,
-  i: number,
-  stop: number,
-): void {
-  let p = pos;
-  let buf = 0;
-  let bits = 0;
-  while (i < stop) {
-    if (bits < width) {
-      buf |= bytes[p++] << bits;
-      bits += 8;
-      if (bits < width) {
-        buf |= bytes[p++] << bits;
-        bits += 8;
-        if (bits < width) {
-          buf |= bytes[p++] << bits;
-          bits += 8;
+        const c = codes[j++];
+        if (c >>> 0 >= size) {
+          bad = c;
+          failed = true;
+          break;
         }
+        o[2 * k] = d[2 * c];
+        o[2 * k + 1] = d[2 * c + 1];
       }
     }
-    out[i++] = buf & mask;
-    buf >>>= width;
-    bits -= width;
-  }
-}
-
-/** Unpacks values wider than 24 bits, which overflow a 32-bit bit buffer. */
-function unpackWide(
-  bytes: Uint8Array,
-  pos: number,
-  width: number,
-  out: Int32Array | Uint8Array,
-  i: number,
-  stop: number,
-): void {
-  let bitPos = pos * 8;
-  while (i < stop) {
-    let v = 0;
-    for (let bit = 0; bit < width; bit++, bitPos++) {
-      if ((bytes[bitPos >> 3] >> (bitPos & 7)) & 1) v += 2 ** bit;
+  } else {
+    const o = out as Int32Array;
+    const d = dict as Int32Array;
+    if (valid === null) {
+      for (let j = 0; j < n; j++) {
+        const c = codes[j];
+        if (c >>> 0 >= size) {
+          bad = c;
+          failed = true;
+          break;
+        }
+        o[at + j] = d[c];
+      }
+    } else {
+      let j = 0;
+      for (let k = at; j < n; k++) {
+        if (valid[k] === 0) continue;
+        const c = codes[j++];
+        if (c >>> 0 >= size) {
+          bad = c;
+          failed = true;
+          break;
+        }
+        o[k] = d[c];
+      }
     }
-    out[i++] = v;
+  }
+  if (failed) {
+    throw new ParquetCorrupt(`dictionary index ${bad} is out of range (${size} entries)`);
   }
 }
 
 /**
- * Decodes parquet's RLE / bit-packed hybrid into `out` (count = out.length)
- * straight from bytes [pos, end); returns the position after it. A Uint8Array
- * and an inline bit buffer instead of DataView calls per bit: this loop runs
- * once per value of every column.
+ * Whether any 8-byte dictionary entry, read as a float64, is a NaN: only
+ * those bit patterns may change when moved through a Float64Array (negative
+ * int64s down to −2^52 are such patterns).
  */
-function hybrid(
-  bytes: Uint8Array,
-  pos: number,
-  end: number,
-  width: number,
-  out: Int32Array | Uint8Array,
-): number {
-  const count = out.length;
-  const mask = width === 32 ? -1 : (1 << width) - 1;
-  const byteWidth = (width + 7) >> 3;
-  let i = 0;
-  while (i < count && pos < end) {
-    let header = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = bytes[pos++];
-      header |= (b & 0x7f) << shift;
-      shift += 7;
-    } while (b & 0x80);
-    if (header & 1) {
-      const groups = header >>> 1;
-      const stop = Math.min(count, i + groups * 8);
-      if (width > 24) unpackWide(bytes, pos, width, out, i, stop);
-      else unpack(bytes, pos, width, mask, out, i, stop);
-      i = stop;
-      pos += groups * width;
-    } else {
-      const run = header >>> 1;
-      let v = 0;
-      for (let k = 0; k < byteWidth; k++) v |= bytes[pos++] << (8 * k);
-      const stop = Math.min(count, i + run);
-      out.fill(v, i, stop);
-      i = stop;
+function hasNaNBits(dict: Values): boolean {
+  const f = new Float64Array(dict.buffer, dict.byteOffset, dict.length);
+  for (let i = 0; i < f.length; i++) if (f[i] !== f[i]) return true;
+  return false;
+}
+
+/** `scatter` without nulls for NaN-free 8-byte dictionaries: one float64 word per value. */
+function gather64(out: Values, dict: Values, codes: Int32Array, n: number, at: number): void {
+  const o = new Float64Array(out.buffer, out.byteOffset, out.length);
+  const d = new Float64Array(dict.buffer, dict.byteOffset, dict.length);
+  const size = d.length;
+  for (let j = 0; j < n; j++) {
+    const c = codes[j];
+    if (c >>> 0 >= size) {
+      throw new ParquetCorrupt(`dictionary index ${c} is out of range (${size} entries)`);
     }
+    o[at + j] = d[c];
   }
-  return pos;
 }
 
 /** Copies `n` plain values into `out` from `at`, skipping null slots. */
@@ -215,7 +158,24 @@ function place(out: Values, plain: Values, n: number, at: number, valid: Uint8Ar
   }
 }
 
-const decoder = new TextDecoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Dictionary codes of PLAIN strings (strict UTF-8). */
+function stringCodes(p: Physical, strings: GrowingDictionary): Int32Array {
+  const { offsets, data } = p as { offsets: Int32Array; data: Uint8Array };
+  const n = offsets.length - 1;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s: string;
+    try {
+      s = decoder.decode(data.subarray(offsets[i], offsets[i + 1]));
+    } catch {
+      throw new ParquetCorrupt(`string value ${i} of a page is not valid UTF-8`);
+    }
+    out[i] = strings.code(s);
+  }
+  return out;
+}
 
 let codesScratch = new Int32Array(0);
 let validScratch = new Uint8Array(0);
@@ -241,122 +201,134 @@ function countZeros(defs: Uint8Array): number {
 
 /**
  * Decodes one flat column chunk (all its pages) of `rows` rows. Strings are
- * dictionary-encoded into `strings` (codes in `values`).
+ * dictionary-encoded into `strings` (codes in `values`). Pages in encodings
+ * other than PLAIN and dictionary throw UnsupportedEncoding (the caller uses
+ * the general decoder).
  */
 export function decodeColumnChunk(
   bytes: Uint8Array,
   meta: ColumnMetaData,
   el: SchemaElement,
   rows: number,
-  compressors: Compressors,
   strings: GrowingDictionary | undefined,
+  verify: boolean,
 ): DecodedColumn {
   const type = meta.type;
+  const width = fixedWidth(type, el.type_length);
   const optional = el.repetition_type === "OPTIONAL";
   const values = makeValues(type, rows, strings !== undefined);
   // Scratch until a null shows up: most optional columns have none, and
   // garbage ArrayBuffers are freed lazily (they inflate peak RSS).
   const valid = optional ? scratchValid(rows) : null;
   let dict: Values | null = null; // numeric dictionary, or string remap to growing codes
-  const reader = {
-    view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-    offset: 0,
-  };
+  let wordCopy = false; // an 8-byte dictionary that moves exactly as float64 words
+  let offset = 0;
   let row = 0;
   let totalNulls = 0;
-  const plainStrings = (list: Uint8Array[]): Int32Array =>
-    Int32Array.from(list, (b) => strings!.code(decoder.decode(b)));
-
-  while (row < rows && reader.offset < bytes.length) {
-    const header: PageHeader = parquetHeader(reader);
-    const compressed = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
-    reader.offset += header.compressed_page_size;
+  while (row < rows && offset < bytes.length) {
+    const { page: raw, next } = readPage(bytes, offset, verify);
+    offset = next;
+    const header = raw.header;
     if (header.type === "DICTIONARY_PAGE") {
-      const page = decompressPage(
-        compressed,
-        header.uncompressed_page_size,
-        meta.codec,
-        compressors,
-      );
-      const r = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
+      if (dict) throw new ParquetCorrupt("a second dictionary page in one column chunk");
+      const page = decompress(meta.codec, raw.body, header.uncompressed_page_size);
       const n = header.dictionary_page_header!.num_values;
-      const raw = readPlain(r, type, n, el.type_length);
-      dict = strings ? plainStrings(raw as Uint8Array[]) : raw as Values;
+      const p = plain(page, 0, n, type, width);
+      dict = strings ? stringCodes(p, strings) : (p as { data: Values }).data;
+      wordCopy = dict.BYTES_PER_ELEMENT === 8 && !hasNaNBits(dict);
       continue;
     }
     let count: number;
     let encoding: string;
     let page: Uint8Array;
+    let pos = 0;
     let nulls = 0;
     if (header.type === "DATA_PAGE") {
       const h = header.data_page_header!;
       count = h.num_values;
       encoding = h.encoding;
-      page = decompressPage(compressed, header.uncompressed_page_size, meta.codec, compressors);
-      const r = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
+      if (count > rows - row) {
+        throw new ParquetCorrupt(`a page holds ${count} values, past the row group's ${rows} rows`);
+      }
+      page = decompress(meta.codec, raw.body, header.uncompressed_page_size);
       if (valid) {
+        if (h.definition_level_encoding !== "RLE") {
+          throw new UnsupportedEncoding(`${h.definition_level_encoding} levels`);
+        }
         const defs = valid.subarray(row, row + count);
-        const length = r.view.getUint32(r.offset, true);
-        r.offset += 4;
-        hybrid(page, r.offset, r.offset + length, 1, defs);
-        r.offset += length;
+        if (page.length < 4) throw new ParquetCorrupt("definition levels past the page");
+        const length = new DataView(page.buffer, page.byteOffset, 4).getUint32(0, true);
+        if (4 + length > page.length) throw new ParquetCorrupt("definition levels past the page");
+        hybrid(page, 4, 4 + length, 1, defs);
+        pos = 4 + length;
         nulls = countZeros(defs);
       }
-      page = page.subarray(r.offset);
     } else if (header.type === "DATA_PAGE_V2") {
       const h = header.data_page_header_v2!;
       count = h.num_values;
       encoding = h.encoding;
-      const levels = h.repetition_levels_byte_length + h.definition_levels_byte_length;
-      if (valid) {
-        const start = h.repetition_levels_byte_length;
-        const end = start + h.definition_levels_byte_length;
-        hybrid(compressed, start, end, 1, valid.subarray(row, row + count));
+      if (count > rows - row) {
+        throw new ParquetCorrupt(`a page holds ${count} values, past the row group's ${rows} rows`);
       }
-      nulls = h.num_nulls;
-      page = compressed.subarray(levels);
-      if (h.is_compressed !== false) {
-        page = decompressPage(
-          page,
-          header.uncompressed_page_size - levels,
-          meta.codec,
-          compressors,
+      const rl = h.repetition_levels_byte_length;
+      const dl = h.definition_levels_byte_length;
+      if (!(rl === 0 && dl >= 0 && dl <= raw.body.length)) {
+        throw new ParquetCorrupt(`data page v2 level lengths ${rl} + ${dl} do not fit the page`);
+      }
+      if (valid) {
+        const defs = valid.subarray(row, row + count);
+        hybrid(raw.body, 0, dl, 1, defs);
+        nulls = countZeros(defs);
+      }
+      if (nulls !== h.num_nulls) {
+        throw new ParquetCorrupt(
+          `data page v2 declares ${h.num_nulls} nulls, its levels hold ${nulls}`,
         );
       }
+      const size = header.uncompressed_page_size - dl;
+      if (size < 0) throw new ParquetCorrupt("data page v2 uncompressed size below its levels");
+      page = decompress(
+        h.is_compressed === false ? "UNCOMPRESSED" : meta.codec,
+        raw.body.subarray(dl),
+        size,
+      );
     } else {
       continue; // index pages carry no values
     }
-    if (count > rows - row) {
-      throw new RangeError(`page holds ${count} values, past the row group's ${rows} rows`);
-    }
     const n = count - nulls;
-    const r = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
     if (encoding === "RLE_DICTIONARY" || encoding === "PLAIN_DICTIONARY") {
-      if (!dict) throw new TypeError("dictionary-encoded page without a dictionary page");
-      const width = r.view.getUint8(r.offset++);
+      if (!dict) throw new ParquetCorrupt("a dictionary-encoded page without a dictionary page");
       const codes = scratchCodes(n);
-      if (width) hybrid(page, r.offset, page.byteLength, width, codes);
-      else codes.fill(0); // width 0: every index is 0 (the scratch holds old codes)
-      scatter(values, dict, codes, n, row, valid);
-    } else if (encoding === "PLAIN") {
-      const raw = readPlain(r, type, n, el.type_length);
-      const plain = strings ? plainStrings(raw as Uint8Array[]) : raw as Values;
-      if (!strings && (plain.constructor as Ctor) !== (values.constructor as Ctor)) {
-        throw new TypeError(`plain page decoded as ${plain.constructor.name}`);
+      if (n > 0) {
+        if (pos >= page.length) throw new ParquetCorrupt("dictionary indices past the page");
+        const width = page[pos];
+        if (width > 32) throw new ParquetCorrupt(`dictionary index bit width ${width}`);
+        if (width) hybrid(page, pos + 1, page.length, width, codes);
+        else codes.fill(0); // width 0: every index is 0 (the scratch holds old codes)
       }
-      place(values, plain, n, row, valid);
+      if (wordCopy && nulls === 0) gather64(values, dict, codes, n, row);
+      else scatter(values, dict, codes, n, row, nulls === 0 ? null : valid);
+    } else if (encoding === "PLAIN") {
+      const p = plain(page, pos, n, type, width);
+      const data = strings ? stringCodes(p, strings) : (p as { data: Values }).data;
+      if ((data.constructor as Ctor) !== (values.constructor as Ctor)) {
+        throw new ParquetCorrupt(`a plain page decoded as ${data.constructor.name}`);
+      }
+      place(values, data, n, row, nulls === 0 ? null : valid);
     } else {
       throw new UnsupportedEncoding(encoding);
     }
     totalNulls += nulls;
     row += count;
   }
-  if (row !== rows) throw new RangeError(`column chunk holds ${row} rows, expected ${rows}`);
+  if (row !== rows) {
+    throw new ParquetCorrupt(`the column chunk holds ${row} rows, its row group declares ${rows}`);
+  }
   // Optional columns without a null need no validity bitmap.
   return { values, valid: totalNulls === 0 || valid === null ? null : valid.slice() };
 }
 
-/** Thrown for encodings the fast path leaves to hyparquet's general reader. */
+/** Thrown for encodings the fast path leaves to the general decoder. */
 export class UnsupportedEncoding extends Error {
   /** @param encoding The parquet encoding name. */
   constructor(encoding: string) {

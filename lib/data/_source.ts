@@ -5,6 +5,14 @@
  */
 import { open as openFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import {
+  httpTarget,
+  openRemote,
+  openRemoteStream,
+  RemoteFile,
+  type RemoteTarget,
+} from "./_http.ts";
+import { parseS3, S3Client } from "./_s3.ts";
 
 /** Bytes of a file or URL read by position, never whole. */
 export interface RandomAccess {
@@ -25,9 +33,17 @@ export function sourceName(src: string | URL): string {
   return src instanceof URL ? src.href : src;
 }
 
-function isHttp(src: string | URL): URL | null {
+/** The remote file behind an http(s):// or s3:// source (S3 keys from AWS_* variables), or null. */
+function remoteOf(src: string | URL): RemoteFile | null {
+  if (src instanceof RemoteFile) return src;
   const s = typeof src === "string" ? src : src.href;
-  return /^https?:\/\//i.test(s) ? new URL(s) : null;
+  let target: RemoteTarget;
+  if (/^https?:\/\//i.test(s)) target = httpTarget(new URL(s), sourceName(src));
+  else if (/^s3:\/\//i.test(s)) {
+    const { bucket, key } = parseS3(s);
+    target = new S3Client().target(bucket, key);
+  } else return null;
+  return new RemoteFile(target);
 }
 
 /** A local path for a string path or a file: URL. */
@@ -43,8 +59,8 @@ export async function openRandomAccess(
   signal?: AbortSignal,
 ): Promise<RandomAccess> {
   const name = sourceName(src);
-  const url = isHttp(src);
-  if (url) return await openHttp(url, name, what, signal);
+  const remote = remoteOf(src);
+  if (remote) return await openRemote(remote.target, what, remote.options, signal);
   let handle;
   try {
     handle = await openFile(localPath(src), "r");
@@ -78,59 +94,6 @@ export async function openRandomAccess(
     async close() {
       await handle.close();
     },
-  };
-}
-
-async function openHttp(
-  url: URL,
-  name: string,
-  what: string,
-  signal?: AbortSignal,
-): Promise<RandomAccess> {
-  const rangeRequest = async (start: number, end: number): Promise<Response> => {
-    const res = await fetch(url, { headers: { Range: `bytes=${start}-${end - 1}` }, signal });
-    if (res.status !== 206) {
-      await res.body?.cancel();
-      throw new TypeError(
-        `Cannot read ${what} "${name}": expected HTTP 206 to a range request, got ${res.status}` +
-          (res.status === 200 ? " (the server does not support range requests)" : ""),
-      );
-    }
-    return res;
-  };
-  const probe = await rangeRequest(0, 1);
-  await probe.body?.cancel();
-  const total = /\/(\d+)\s*$/.exec(probe.headers.get("content-range") ?? "");
-  if (!total) {
-    throw new TypeError(
-      `Cannot read ${what} "${name}": the server did not say the file size (Content-Range: ${
-        probe.headers.get("content-range")
-      })`,
-    );
-  }
-  const read = async (start: number, end: number): Promise<Uint8Array> => {
-    if (end <= start) return new Uint8Array(0);
-    const res = await rangeRequest(start, end);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    if (bytes.length !== end - start) {
-      throw new RangeError(
-        `Cannot read ${what} "${name}": asked for bytes ${start}-${
-          end - 1
-        }, got ${bytes.length} bytes`,
-      );
-    }
-    return bytes;
-  };
-  return {
-    name,
-    byteLength: Number(total[1]),
-    read,
-    async readInto(target, position) {
-      const bytes = await read(position, position + target.length);
-      target.set(bytes);
-      return bytes.length;
-    },
-    async close() {},
   };
 }
 
@@ -179,22 +142,8 @@ export async function openByteStream(
     };
   }
   const name = sourceName(src);
-  const url = isHttp(src);
-  if (url) {
-    const res = await fetch(url, { signal });
-    if (!res.ok || !res.body) {
-      await res.body?.cancel();
-      throw new TypeError(`Cannot read ${what} "${name}": HTTP ${res.status} ${res.statusText}`);
-    }
-    const length = res.headers.get("content-length");
-    const encoded = res.headers.get("content-encoding");
-    const body = res.body;
-    return {
-      name,
-      size: length && !encoded ? Number(length) : undefined,
-      chunks: () => readAll(body, signal),
-    };
-  }
+  const remote = remoteOf(src);
+  if (remote) return await openRemoteStream(remote.target, remote.options, signal);
   let handle;
   try {
     handle = await openFile(localPath(src), "r");

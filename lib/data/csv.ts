@@ -3,10 +3,12 @@ import { CsvParser, CsvRowError, type CsvType, KIND, type RawBatch } from "./_cs
 import { rawToBatch } from "./_csv_arrow.ts";
 import { csvOptions, type CsvPlanOptions } from "./_csv_options.ts";
 import { CsvInput } from "./_csv_input.ts";
-import { inferType } from "./_csv_infer.ts";
+import { inferType, uniqueNames } from "./_csv_infer.ts";
 import { lastRowBoundary, type SampledRows, sampleRows } from "./_csv_scan.ts";
 import { parallel, RowProblem } from "./_csv_parallel.ts";
 import { Dataset, type StageContext, type StageOptions } from "./dataset.ts";
+import { files, type ManyFilesOptions } from "./files.ts";
+import { splitOptions, wantsFiles } from "./_multi.ts";
 import { sourceName } from "./_source.ts";
 import { trackProgress } from "./_progress.ts";
 
@@ -20,8 +22,11 @@ export interface CsvBadRow {
   message: string;
 }
 
-/** Options for {@linkcode csv}. Unknown options and wrong types are TypeErrors. */
-export interface CsvOptions extends StageOptions {
+/**
+ * Options for {@linkcode csv}; unknown options and wrong types are TypeErrors. With many
+ * sources (a list, a folder, a glob, `s3://…/`), the many-file options apply too.
+ */
+export interface CsvOptions extends StageOptions, ManyFilesOptions {
   /**
    * Whether the first row names the columns (duplicates become `a`, `a_1`, with a warning).
    * @default {true}
@@ -160,9 +165,12 @@ interface Plan {
  * ```
  */
 export function csv(
-  source: string | URL | ReadableStream<Uint8Array>,
+  source: string | URL | ReadableStream<Uint8Array> | (string | URL)[],
   options: CsvOptions = {},
 ): CsvDataset {
+  if (Array.isArray(source) || wantsFiles(source, options)) {
+    return files(source as string | URL, splitOptions("csv", { ...options }));
+  }
   const name = source instanceof ReadableStream ? "stream" : sourceName(source);
   const base = name.split("/").pop() ?? name;
   const where = `Cannot read CSV "${name}"`;
@@ -267,34 +275,6 @@ async function readHead(
     }
   }
   return { names: uniqueNames(names, where), sample, firstLine };
-}
-
-/** Duplicate (or empty) names get a suffix: `a`, `a_1`, with one warning. */
-function uniqueNames(names: string[], where: string): string[] {
-  const seen = new Set(names);
-  const next = new Map<string, number>();
-  const used = new Set<string>();
-  const renamed: string[] = [];
-  const out = names.map((n0, i) => {
-    let n = n0 === "" ? `column_${i + 1}` : n0;
-    if (used.has(n)) {
-      let k = next.get(n) ?? 1;
-      while (seen.has(`${n}_${k}`) || used.has(`${n}_${k}`)) k++;
-      next.set(n, k + 1);
-      renamed.push(`column ${i + 1} is also named "${n}"; renamed "${n}_${k}"`);
-      n = `${n}_${k}`;
-    }
-    used.add(n);
-    return n;
-  });
-  if (renamed.length > 0) {
-    console.warn(
-      `${where.replace("Cannot read", "Reading")}: ${renamed.slice(0, 5).join("; ")}${
-        renamed.length > 5 ? `; and ${renamed.length - 5} more` : ""
-      }`,
-    );
-  }
-  return out;
 }
 
 /** Phase 2: the columns to read and their types (declared or inferred from the sample). */

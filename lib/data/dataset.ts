@@ -17,6 +17,7 @@ import { runPass } from "./_pass.ts";
 import { mapOp } from "./_op_map.ts";
 import { type BatchMask, filterOp, type RowPredicate } from "./_op_filter.ts";
 import { takeOp } from "./_op_take.ts";
+import { checkShard, shardOp } from "./_op_shard.ts";
 import { skipOp } from "./_op_skip.ts";
 import { batchOp } from "./_op_batch.ts";
 import { shuffleOp } from "./_op_shuffle.ts";
@@ -26,19 +27,7 @@ import { concatenateOp } from "./_op_concatenate.ts";
 import { downcastOp } from "./_op_downcast.ts";
 
 export type { OpenStage, StageContext, StageOptions } from "./_stage.ts";
-export type {
-  BatchOf,
-  BatchOptions,
-  BatchRow,
-  DowncastDataset,
-  DowncastDatasetOptions,
-  FilterOptions,
-  IterateOptions,
-  RowOf,
-  ShuffleOptions,
-  TensorBatch,
-  ToTensorsOptions,
-} from "./dataset_options.ts";
+export type * from "./dataset_options.ts";
 
 /**
  * A lazy, re-iterable stream of elements: by default Apache Arrow
@@ -205,6 +194,31 @@ export class Dataset<T = RecordBatch> implements AsyncIterable<T> {
       throw new RangeError(`Cannot filter ${this.name}: by must be "row" or "batch", got "${by}"`);
     }
     return this.#derive<T>("filter", filterOp<T>(fn as RowPredicate | BatchMask, by), options);
+  }
+
+  /**
+   * This worker's share of the elements (for sources: batches, one per
+   * Parquet row group by default): those at positions `k` with
+   * `k % count === index`. `count` workers over the same deterministic
+   * source see every element exactly once between them. Many-file datasets
+   * (`files()`, and `parquet()` of a folder, glob or s3:// prefix) deal row
+   * groups before reading, so each worker fetches only its own.
+   *
+   * @param index This worker's index, 0 ≤ index < count.
+   * @param count The number of workers.
+   * @param options The signal.
+   * @returns The sharded dataset.
+   * @example
+   * ```ts
+   * import { from } from "memkit";
+   * const out: number[] = [];
+   * for await (const x of from([0, 1, 2, 3, 4, 5, 6]).shard(1, 3)) out.push(x);
+   * if (out.join() !== "1,4") throw new Error(out.join());
+   * ```
+   */
+  shard(index: number, count: number, options: StageOptions = {}): Dataset<T> {
+    checkShard(index, count, this.name);
+    return this.#derive<T>(`shard(${index}, ${count})`, shardOp<T>(index, count), options);
   }
 
   /**

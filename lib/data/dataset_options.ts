@@ -74,6 +74,14 @@ export interface ToTensorsOptions {
    */
   yDtype?: "float32" | "int32";
   /**
+   * List columns (e.g. embeddings, `list<float>`) take `k` columns of `xs`,
+   * one per element, and every row must hold the same `k`: ragged lists
+   * throw, naming the row. A length here pads shorter lists of that column
+   * to it with its `fill` value (or 0); a longer list still throws.
+   * @default {{}}
+   */
+  padLists?: Record<string, number>;
+  /**
    * Fill `xs` and `ys` through a 2-slot ring of reused ArrayBuffers, so a
    * steady-state loop allocates none. A slot is refilled only once the tensor
    * made from it is gone (the cpu and webgpu backends keep the array, and

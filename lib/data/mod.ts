@@ -9,35 +9,18 @@
  * ```
  * @module
  */
-export { Dataset } from "./dataset.ts";
-export type {
-  BatchOf,
-  BatchOptions,
-  BatchRow,
-  FilterOptions,
-  IterateOptions,
-  OpenStage,
-  RowOf,
-  ShuffleOptions,
-  StageContext,
-  StageOptions,
-} from "./dataset.ts";
-export type { DowncastDataset, DowncastDatasetOptions } from "./dataset.ts";
-export type { TensorBatch, ToTensorsOptions } from "./dataset.ts";
-export { from } from "./from.ts";
-export type { FromSource } from "./from.ts";
-export { arrow } from "./arrow.ts";
-export type { ArrowOptions } from "./arrow.ts";
-export { csv } from "./csv.ts";
-export type { CsvBadRow, CsvDataset, CsvOptions, CsvType } from "./csv.ts";
-export { jsonl } from "./jsonl.ts";
-export type { JsonlOptions } from "./jsonl.ts";
-export { parquet } from "./parquet.ts";
-export type { ParquetOptions } from "./parquet.ts";
-export { pool } from "./pool.ts";
-export type { BatchPool, PoolOptions } from "./pool.ts";
-export { mmap } from "./mmap.ts";
-export type { MappedFile, MmapOptions } from "./mmap.ts";
+export * from "./dataset.ts";
+export * from "./from.ts";
+export * from "./arrow.ts";
+export * from "./arrow_format_error.ts";
+export * from "./csv.ts";
+export * from "./jsonl.ts";
+export * from "./parquet.ts";
+export * from "./parquet_error.ts";
+export * from "./pool.ts";
+export * from "./mmap.ts";
+export * from "./files.ts";
+export * from "./remote_read_error.ts";
 // Types from other folders that this folder's signatures use.
 export type { Tensor2D } from "../tf_types.ts";
 export type { ColumnMemory, MemoryReport } from "../dtype/memory_report.ts";

@@ -1,50 +1,32 @@
-import {
-  Bool,
-  type Data,
-  DataType,
-  DateDay,
-  Float32,
-  Float64,
-  Int32,
-  Int64,
-  makeData,
-  type RecordBatch,
-  TimestampMicrosecond,
-  TimestampMillisecond,
-  TimestampNanosecond,
-  Uint32,
-  Uint64,
-  vectorFromArray,
-} from "apache-arrow";
-import {
-  type FileMetaData,
-  parquetMetadataAsync,
-  parquetRead,
-  type SchemaElement,
-} from "hyparquet";
-import { codecs as compressors } from "./_codecs.ts";
-import {
-  countNulls,
-  dataBytes,
-  fixedData,
-  GrowingDictionary,
-  makeBatch,
-  packValidity,
-} from "./_batch.ts";
+import type { Data, DataType, RecordBatch } from "apache-arrow";
+import type { ColumnMetaData, FileMetaData } from "hyparquet";
+import { dataBytes, fixedData, GrowingDictionary, makeBatch, packValidity } from "./_batch.ts";
 import { Dataset, type StageOptions } from "./dataset.ts";
-import { openRandomAccess, sourceName } from "./_source.ts";
+import { files, type ManyFilesOptions } from "./files.ts";
+import { splitOptions, wantsFiles } from "./_multi.ts";
+import { openRandomAccess, type RandomAccess, sourceName } from "./_source.ts";
 import { trackProgress } from "./_progress.ts";
+import { decodeColumnChunk, UnsupportedEncoding } from "./_parquet_decode.ts";
+import { decodeLeafChunk, type LeafChunk } from "./_parquet_column.ts";
+import { ParquetCorrupt } from "./_parquet_pages.ts";
+import { chunkRange, type Footer, readFooter } from "./_parquet_meta.ts";
 import {
-  decodeColumnChunk,
-  type DecodedColumn,
-  fastColumn,
-  UnsupportedEncoding,
-} from "./_parquet_decode.ts";
+  pruneShape,
+  type SchemaNode,
+  type Shape,
+  shapeLeaves,
+  shapeOf,
+} from "./_parquet_schema.ts";
+import { type ConvertOptions, denseLeaf, isText, leafType } from "./_parquet_arrow.ts";
+import { assemble, dictionaryLeaf, type LeafState } from "./_parquet_assemble.ts";
+import { ParquetError } from "./parquet_error.ts";
 
 /** Options for {@linkcode parquet}. */
-export interface ParquetOptions extends StageOptions {
+export interface ParquetOptions extends StageOptions, ManyFilesOptions {
   /**
-   * Columns to read (projection); others are never fetched or decoded.
+   * Columns to read (projection): top-level names, or dotted paths into
+   * structs (`"s.a"` reads struct `s` with only its field `a`). Other
+   * columns are never fetched or decoded.
    * @default {all columns}
    */
   columns?: string[];
@@ -59,164 +41,295 @@ export interface ParquetOptions extends StageOptions {
    * @default {false}
    */
   progress?: boolean | string;
+  /**
+   * The unit of INT96 timestamps (Spark, Impala, Hive). `"ns"` is exact and
+   * a value outside int64 nanoseconds (years 1677–2262) is an error naming
+   * its row; `"us"` and `"ms"` fit every date and drop the finer digits.
+   * @default {"ns"}
+   */
+  int96?: "ns" | "us" | "ms";
+  /**
+   * Verify the CRC32 of every page that stores one (a mismatch is an error
+   * naming the row group and column); `false` skips the check.
+   * @default {true}
+   */
+  verifyChecksums?: boolean;
+  /**
+   * The file's footer metadata (hyparquet's `FileMetaData`) when already
+   * read: a many-file dataset passes it in, keeping only the row groups to
+   * read; only its row groups are read.
+   * @default {read from the file}
+   */
+  metadata?: object;
 }
 
 type AnyData = Data<DataType>;
-type Decoded = ArrayLike<unknown> & { constructor: unknown };
 
-/** The Arrow type for a flat parquet column, or null for "infer from the values". */
-function arrowType(el: SchemaElement): DataType | null {
-  const lt = el.logical_type;
-  const ct = el.converted_type;
-  if (lt?.type === "TIMESTAMP") {
-    if (lt.unit === "MILLIS") return new TimestampMillisecond();
-    if (lt.unit === "NANOS") return new TimestampNanosecond();
-    return new TimestampMicrosecond();
+/** One output column: its shape, the leaves it reads, and how. */
+interface Output {
+  name: string;
+  shape: Shape;
+  leaves: SchemaNode[];
+  /** Flat text: a dictionary column with codes stable across the pass. */
+  dictionary?: GrowingDictionary;
+  /** The flat leaf's Arrow type, when the fast path may decode it. */
+  fast?: DataType;
+}
+
+/** What a pass needs to decode a row group. */
+interface Plan {
+  name: string;
+  file: RandomAccess;
+  footer: Footer;
+  outputs: Output[];
+  /** Leaves to fetch, in column order. */
+  leaves: SchemaNode[];
+  convert: ConvertOptions;
+  verify: boolean;
+  /**
+   * Two sets of column-chunk buffers, reused across row groups: group g reads
+   * into set g % 2 while group g − 1, in the other set, decodes. Nothing
+   * decoded aliases them (values are copied out of pages).
+   */
+  buffers: [Map<SchemaNode, Uint8Array>, Map<SchemaNode, Uint8Array>];
+}
+
+const KNOWN = new Set([
+  "columns",
+  "batchRows",
+  "progress",
+  "int96",
+  "verifyChecksums",
+  "metadata",
+  "signal",
+  "probe",
+  "name",
+]);
+
+/** Phase 1: options checked before anything opens. */
+function checkOptions(name: string, options: ParquetOptions): void {
+  const fail = (what: string) => new TypeError(`Cannot read parquet "${name}": ${what}`);
+  const { batchRows, int96, columns, verifyChecksums } = options;
+  if (batchRows !== undefined && !(Number.isInteger(batchRows) && batchRows > 0)) {
+    throw new RangeError(
+      `Cannot read parquet "${name}": batchRows must be a positive integer, got ${batchRows}`,
+    );
   }
-  if (ct === "TIMESTAMP_MILLIS") return new TimestampMillisecond();
-  if (ct === "TIMESTAMP_MICROS") return new TimestampMicrosecond();
-  if (ct === "DATE" || lt?.type === "DATE") return new DateDay();
-  if (ct === "DECIMAL" || lt?.type === "DECIMAL") return new Float64();
-  if (ct === "UTF8" || lt?.type === "STRING" || lt?.type === "ENUM" || ct === "ENUM") {
-    return null; // dictionary-encoded below
+  if (int96 !== undefined && !["ns", "us", "ms"].includes(int96)) {
+    throw fail(`int96 must be "ns", "us" or "ms", got ${JSON.stringify(int96)}`);
   }
-  const unsigned = ct === "UINT_32" || ct === "UINT_64" ||
-    (lt?.type === "INTEGER" && lt.isSigned === false);
-  switch (el.type) {
-    case "BOOLEAN":
-      return new Bool();
-    case "INT32":
-      return unsigned ? new Uint32() : new Int32();
-    case "INT64":
-      return unsigned ? new Uint64() : new Int64();
-    case "FLOAT":
-      return new Float32();
-    case "DOUBLE":
-      return new Float64();
-    default:
-      return null;
+  if (
+    columns !== undefined &&
+    !(Array.isArray(columns) && columns.every((c) => typeof c === "string"))
+  ) {
+    throw fail(`columns must be an array of names, got ${JSON.stringify(columns)}`);
+  }
+  if (verifyChecksums !== undefined && typeof verifyChecksums !== "boolean") {
+    throw fail(`verifyChecksums must be a boolean, got ${JSON.stringify(verifyChecksums)}`);
+  }
+  for (const k of Object.keys(options)) {
+    if (!KNOWN.has(k) && (options as Record<string, unknown>)[k] !== undefined) {
+      // StageOptions may grow; only flag names that look like ours misspelt.
+      if (/^(column|batch|int|verify|checksum)/i.test(k)) throw fail(`unknown option "${k}"`);
+    }
   }
 }
 
-function isString(el: SchemaElement): boolean {
-  const lt = el.logical_type;
-  return el.converted_type === "UTF8" || lt?.type === "STRING" || lt?.type === "ENUM" ||
-    el.converted_type === "ENUM";
+/** Fast-path Arrow types: a flat numeric leaf whose physical array is its Arrow storage. */
+function fastType(node: SchemaNode, type: DataType): DataType | undefined {
+  if (node.rep > 0 || node.el.repetition_type === "REPEATED") return undefined;
+  const T = (type as unknown as { ArrayType?: { name: string } }).ArrayType?.name;
+  const physical = node.el.type;
+  if (type.typeId === 7 /* Decimal */) return undefined;
+  if (physical === "INT32" && (T === "Int32Array" || T === "Uint32Array")) return type;
+  if (physical === "INT64" && (T === "BigInt64Array" || T === "BigUint64Array")) return type;
+  if (physical === "FLOAT" && T === "Float32Array") return type;
+  if (physical === "DOUBLE" && T === "Float64Array") return type;
+  return undefined;
 }
 
-function typedFor(type: DataType, n: number) {
-  const T = (type as unknown as { ArrayType: new (n: number) => ArrayLike<unknown> }).ArrayType;
-  return new T(n);
-}
-
-/** Builds one Arrow column from hyparquet's decoded chunks (in row order). */
-function buildColumn(
-  el: SchemaElement,
-  chunks: Decoded[],
-  length: number,
-  dictionary: GrowingDictionary | undefined,
-): AnyData {
-  if (dictionary) {
-    const all: (string | null | undefined)[] = chunks.length === 1
-      ? chunks[0] as unknown as string[]
-      : chunks.flatMap((c) => Array.from(c as ArrayLike<string>));
-    return dictionary.encode(all);
+/** Phase 2: the projection, resolved against the schema. */
+function planColumns(
+  name: string,
+  footer: Footer,
+  columns: string[] | undefined,
+  convert: ConvertOptions,
+): Output[] {
+  const byName = new Map(footer.top.map((n) => [n.name, n]));
+  const wanted = new Map<string, string[][]>();
+  for (const c of columns ?? footer.top.map((n) => n.name)) {
+    let top = byName.has(c) ? c : c.split(".")[0];
+    let rest = byName.has(c) ? [] : c.split(".").slice(1);
+    let node = byName.get(top);
+    for (const part of rest) node = node?.children.find((x) => x.name === part);
+    if (!node) {
+      const all = footer.leaves.map((l) => l.path.join("."));
+      throw new ParquetError(
+        name,
+        `no column "${c}" (columns: ${footer.top.map((n) => n.name).join(", ")}; leaves: ${
+          all.join(", ")
+        })`,
+        { column: c },
+      );
+    }
+    if (!wanted.has(top)) wanted.set(top, []);
+    wanted.get(top)!.push(rest);
+    top = "";
+    rest = [];
   }
-  const type = arrowType(el);
-  if (type === null) {
-    const all = chunks.flatMap((c) => Array.from(c));
-    return vectorFromArray(all).data[0] as AnyData;
-  }
-  if (type instanceof Bool) {
-    const bits = new Uint8Array(((length + 63) & ~63) >> 3);
-    const valid = new Uint8Array(length).fill(1);
-    let k = 0;
-    for (const c of chunks) {
-      for (let i = 0; i < c.length; i++, k++) {
-        const v = c[i];
-        if (v === null || v === undefined) valid[k] = 0;
-        else if (v) bits[k >> 3] |= 1 << (k & 7);
+  const outputs: Output[] = [];
+  for (const [top, paths] of wanted) {
+    const node = byName.get(top)!;
+    const shape = pruneShape(shapeOf(node), paths);
+    const out: Output = { name: top, shape, leaves: shapeLeaves(shape) };
+    if (shape.kind === "leaf") {
+      try {
+        const type = leafType(node.el, convert);
+        if (isText(node.el)) out.dictionary = new GrowingDictionary();
+        else out.fast = fastType(node, type);
+      } catch (e) {
+        throw new ParquetError(name, (e as Error).message, { column: top }, e);
       }
     }
-    const bitmap = packValidity(valid, length);
-    return makeData({
-      type,
-      length,
-      data: bits,
-      nullBitmap: bitmap,
-      nullCount: countNulls(bitmap, length),
-    }) as unknown as AnyData;
+    outputs.push(out);
   }
-  const Want = (type as unknown as { ArrayType: unknown }).ArrayType;
-  // Zero-copy: a required column decoded straight into the right typed array.
-  if (chunks.length === 1 && chunks[0].constructor === Want && chunks[0].length === length) {
-    return fixedData(type, chunks[0] as unknown as Int32Array);
-  }
-  const out = typedFor(type, length) as unknown as (number | bigint)[];
-  let valid: Uint8Array | null = null;
-  let k = 0;
-  const big = out instanceof BigInt64Array || out instanceof BigUint64Array;
-  for (const c of chunks) {
-    if (c.constructor === Want) {
-      (out as unknown as Int32Array).set(c as unknown as Int32Array, k);
-      k += c.length;
-      continue;
-    }
-    for (let i = 0; i < c.length; i++, k++) {
-      const v = c[i];
-      if (v === null || v === undefined) {
-        valid ??= new Uint8Array(length).fill(1);
-        valid[k] = 0;
-      } else if (big) out[k] = typeof v === "bigint" ? v : BigInt(v as number);
-      else out[k] = typeof v === "bigint" ? Number(v) : v as number;
-    }
-  }
-  return fixedData(
-    type,
-    out as unknown as Int32Array,
-    valid ? packValidity(valid, length) : undefined,
-  );
+  return outputs;
 }
 
-/** Wraps a fast-path decoded column as Arrow data (zero-copy; reinterprets unsigned ints). */
-function toArrow(
-  el: SchemaElement,
-  decoded: DecodedColumn,
-  dictionary: GrowingDictionary | undefined,
-): AnyData {
-  const rows = decoded.values.length;
-  const bitmap = decoded.valid ? packValidity(decoded.valid, rows) : undefined;
-  if (dictionary) return dictionary.data(decoded.values as Int32Array, bitmap);
-  const type = arrowType(el)!;
-  const Want =
-    (type as unknown as { ArrayType: new (b: ArrayBuffer, o: number, n: number) => Int32Array })
-      .ArrayType;
-  let values = decoded.values;
-  if (values.constructor !== Want) {
-    values = new Want(values.buffer as ArrayBuffer, values.byteOffset, values.length);
-  }
-  return fixedData(type, values, bitmap);
+/** Phase 3: the compressed bytes of one row group's projected column chunks. */
+function fetchGroup(plan: Plan, g: number): Promise<Map<SchemaNode, Uint8Array>> | null {
+  const group = plan.footer.metadata.row_groups[g];
+  if (!group) return null;
+  const dataEnd = plan.file.byteLength - 8 - plan.footer.metadata.metadata_length;
+  const set = plan.buffers[g % 2];
+  const reads = plan.leaves.map(async (leaf) => {
+    const meta = group.columns[leaf.column].meta_data!;
+    const [start, end] = chunkRange(meta, dataEnd);
+    let buffer = set.get(leaf);
+    if (!buffer || buffer.length < end - start) {
+      // Grow to the largest chunk seen (with headroom), so later groups reuse it.
+      buffer = new Uint8Array(Math.max(end - start, Math.ceil((buffer?.length ?? 0) * 1.25)));
+      set.set(leaf, buffer);
+    }
+    const bytes = buffer.subarray(0, end - start);
+    await plan.file.readInto(bytes, start);
+    return [leaf, bytes] as const;
+  });
+  const all = Promise.all(reads).then((pairs) => new Map(pairs));
+  all.catch(() => {}); // an abandoned read-ahead must not be an unhandled rejection
+  return all;
 }
 
-// hyparquet's defaults make Date objects; keep raw integers for typed arrays.
-const rawParsers = {
-  timestampFromMilliseconds: (v: bigint) => v,
-  timestampFromMicroseconds: (v: bigint) => v,
-  timestampFromNanoseconds: (v: bigint) => v,
-  dateFromDays: (v: number) => v,
-};
+/** Restates any error inside a row group as a ParquetError naming file, group, column and row. */
+function restate(plan: Plan, g: number, groupStart: number, column: string, e: unknown): Error {
+  if (e instanceof ParquetError) return e;
+  const row = e instanceof ParquetCorrupt && e.rowInGroup !== undefined
+    ? groupStart + e.rowInGroup
+    : undefined;
+  return new ParquetError(plan.name, (e as Error).message, {
+    rowGroup: g,
+    column: column || undefined,
+    row,
+  }, e);
+}
+
+/** The row (in the row group) of non-null value k of a leaf chunk. */
+function rowOfValue(chunk: LeafChunk, maxDef: number, k: number): number {
+  let row = -1;
+  let seen = -1;
+  for (let i = 0; i < chunk.entries; i++) {
+    if (chunk.rep === null || chunk.rep[i] === 0) row++;
+    if (chunk.def === null || chunk.def[i] === maxDef) {
+      if (++seen === k) return row;
+    }
+  }
+  return row;
+}
+
+/** A flat leaf through the fast path, or null when a page needs the general decoder. */
+function decodeFast(
+  plan: Plan,
+  out: Output,
+  meta: ColumnMetaData,
+  bytes: Uint8Array,
+  rows: number,
+): AnyData | null {
+  const leaf = out.leaves[0];
+  try {
+    const decoded = decodeColumnChunk(bytes, meta, leaf.el, rows, out.dictionary, plan.verify);
+    const bitmap = decoded.valid ? packValidity(decoded.valid, rows) : undefined;
+    if (out.dictionary) return out.dictionary.data(decoded.values as Int32Array, bitmap);
+    const type = out.fast!;
+    const Want = (type as unknown as {
+      ArrayType: new (b: ArrayBuffer, o: number, n: number) => Int32Array;
+    }).ArrayType;
+    let values = decoded.values;
+    if (values.constructor !== Want) {
+      values = new Want(values.buffer as ArrayBuffer, values.byteOffset, values.length);
+    }
+    return fixedData(type, values, bitmap);
+  } catch (e) {
+    if (e instanceof UnsupportedEncoding) return null;
+    throw e;
+  }
+}
+
+/** Phase 4: one row group decoded into Arrow columns. */
+function decodeGroup(
+  plan: Plan,
+  g: number,
+  groupStart: number,
+  fetched: Map<SchemaNode, Uint8Array>,
+): AnyData[] {
+  const group = plan.footer.metadata.row_groups[g];
+  const rows = plan.footer.groupRows[g];
+  return plan.outputs.map((out) => {
+    let column = out.name;
+    try {
+      if (out.shape.kind === "leaf" && (out.fast || out.dictionary)) {
+        const leaf = out.leaves[0];
+        const d = decodeFast(
+          plan,
+          out,
+          group.columns[leaf.column].meta_data!,
+          fetched.get(leaf)!,
+          rows,
+        );
+        if (d) return d;
+      }
+      const states = new Map<SchemaNode, LeafState>();
+      for (const leaf of out.leaves) {
+        column = leaf.path.join(".");
+        const meta = group.columns[leaf.column].meta_data!;
+        const chunk = decodeLeafChunk(fetched.get(leaf)!, meta, leaf, rows, plan.verify);
+        const type = leafType(leaf.el, plan.convert);
+        const dense = denseLeaf(type, chunk.values, (k) => rowOfValue(chunk, leaf.def, k));
+        states.set(leaf, { chunk, dense, valueIndex: null });
+      }
+      column = out.name;
+      if (out.dictionary) {
+        return dictionaryLeaf(states.get(out.leaves[0])!, out.leaves[0].def, out.dictionary);
+      }
+      return assemble(out.shape, states, rows);
+    } catch (e) {
+      throw restate(plan, g, groupStart, column, e);
+    }
+  });
+}
 
 /**
  * A dataset over a Parquet file or URL, read one row group at a time (only
  * the projected columns' bytes are fetched; URLs through HTTP range requests,
- * never whole) and yielded as Arrow RecordBatches built from typed arrays.
- * Snappy, gzip, ZSTD, Brotli and LZ4 pages decode through
- * hyparquet-compressors. Strings become dictionary columns whose codes are
- * stable for the whole pass; timestamps stay integer Arrow timestamps; int64
- * stays BigInt64.
+ * never whole) and yielded as Arrow RecordBatches. Types are exact: DECIMAL
+ * becomes Arrow Decimal, INT96 Timestamp(ns), FLOAT16 Float16, binary
+ * Binary / FixedSizeBinary; LIST, MAP and STRUCT become Arrow List, Map and
+ * Struct. Flat text columns become dictionary columns whose codes are stable
+ * for the whole pass. Every problem is a {@linkcode ParquetError} naming the
+ * file, row group and column. The README's "Parquet: types, pages and
+ * errors" section has the full table.
  *
  * @param source A path, file: URL or http(s) URL.
- * @param options Columns, batchRows, progress and the signal.
+ * @param options Columns, batchRows, progress, int96, verifyChecksums and the signal.
  * @returns The dataset.
  * @example
  * ```ts
@@ -227,168 +340,69 @@ const rawParsers = {
  * if (rows !== 1000) throw new Error(`${rows}`);
  * ```
  */
-export function parquet(source: string | URL, options: ParquetOptions = {}): Dataset<RecordBatch> {
+export function parquet(
+  source: string | URL | (string | URL)[],
+  options: ParquetOptions = {},
+): Dataset<RecordBatch> {
+  if (Array.isArray(source) || wantsFiles(source, options)) {
+    return files(source, splitOptions("parquet", { ...options }));
+  }
   const name = sourceName(source);
   const base = name.split("/").pop() ?? name;
+  checkOptions(name, options);
   const batchRows = options.batchRows;
-  if (batchRows !== undefined && !(Number.isInteger(batchRows) && batchRows > 0)) {
-    throw new RangeError(
-      `Cannot read parquet "${name}": batchRows must be a positive integer, got ${batchRows}`,
-    );
-  }
+  const convert: ConvertOptions = { int96: options.int96 ?? "ns" };
   return new Dataset<RecordBatch>(`parquet(${base})`, async function* (ctx) {
     const file = await openRandomAccess(source, "parquet", ctx.signal);
     try {
-      const asyncBuffer = {
-        byteLength: file.byteLength,
-        async slice(start: number, end?: number): Promise<ArrayBuffer> {
-          const bytes = await file.read(start, end ?? file.byteLength);
-          return bytes.buffer as ArrayBuffer;
-        },
+      const footer = await readFooter(file, name, options.metadata as FileMetaData | undefined);
+      const outputs = planColumns(name, footer, options.columns, convert);
+      const leaves = [...new Set(outputs.flatMap((o) => o.leaves))].sort((a, b) =>
+        a.column - b.column
+      );
+      const plan: Plan = {
+        name,
+        file,
+        footer,
+        outputs,
+        leaves,
+        convert,
+        verify: options.verifyChecksums ?? true,
+        buffers: [new Map(), new Map()],
       };
-      let metadata: FileMetaData;
-      try {
-        metadata = await parquetMetadataAsync(asyncBuffer);
-      } catch (e) {
-        throw new TypeError(`Cannot read parquet "${name}": ${(e as Error).message}`, { cause: e });
-      }
-      const leaves = metadata.schema.slice(1).filter((el) => !el.num_children);
-      if (leaves.length !== metadata.schema.length - 1) {
-        throw new TypeError(
-          `Cannot read parquet "${name}": nested columns are not supported yet`,
-        );
-      }
-      const byName = new Map(leaves.map((el) => [el.name, el]));
-      const columns = options.columns ?? leaves.map((el) => el.name);
-      for (const c of columns) {
-        if (!byName.has(c)) {
-          throw new TypeError(
-            `Cannot read parquet "${name}": no column "${c}" (columns: ${
-              [...byName.keys()].join(", ")
-            })`,
-          );
-        }
-      }
-      const dictionaries = new Map<string, GrowingDictionary>();
-      for (const c of columns) {
-        if (isString(byName.get(c)!)) dictionaries.set(c, new GrowingDictionary());
-      }
-      const totalRows = Number(metadata.num_rows);
+      const totalRows = footer.groupRows.reduce((a, b) => a + b, 0);
       const progress = trackProgress(options.progress, `parquet ${base}`, totalRows, "rows");
       let rowsDone = 0;
       let groupStart = 0;
-      // The compressed bytes of one row group's fast-path column chunks, all
-      // requested at once; the next group's are fetched while this one decodes
-      // (read-ahead of one group keeps memory bounded).
-      const fetchGroup = (g: number): Promise<(Uint8Array | null)[]> | null => {
-        const group = metadata.row_groups[g];
-        if (!group) return null;
-        const reads = columns.map((c) => {
-          const meta = group.columns.find((x) => x.meta_data?.path_in_schema[0] === c)?.meta_data;
-          if (!meta || !fastColumn(byName.get(c)!, dictionaries.has(c))) return null;
-          const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
-          return file.read(start, start + Number(meta.total_compressed_size));
-        });
-        const all = Promise.all(reads);
-        all.catch(() => {}); // an abandoned read-ahead must not be an unhandled rejection
-        return all;
-      };
-      let pending = fetchGroup(0);
-      for (let g = 0; g < metadata.row_groups.length; g++) {
-        const group = metadata.row_groups[g];
+      // The next group's bytes are fetched while this one decodes (read-ahead
+      // of one group keeps memory bounded).
+      let pending = fetchGroup(plan, 0);
+      for (let g = 0; g < footer.groupRows.length; g++) {
         ctx.signal?.throwIfAborted();
-        const fetched = await pending!;
-        pending = fetchGroup(g + 1);
+        let fetched: Map<SchemaNode, Uint8Array>;
+        try {
+          fetched = await pending!;
+        } catch (e) {
+          if (ctx.signal?.aborted) throw ctx.signal.reason;
+          throw restate(plan, g, groupStart, "", e);
+        }
+        pending = fetchGroup(plan, g + 1);
         ctx.signal?.throwIfAborted();
-        const groupRows = Number(group.num_rows);
-        const data = new Array<AnyData>(columns.length);
-        const slow: string[] = [];
-        // Fast path: each projected column chunk decoded straight into typed arrays.
-        for (let i = 0; i < columns.length; i++) {
-          const c = columns[i];
-          const el = byName.get(c)!;
-          const meta = group.columns.find((x) => x.meta_data?.path_in_schema[0] === c)?.meta_data;
-          const bytes = fetched[i];
-          if (!meta || bytes === null) {
-            slow.push(c);
-            continue;
-          }
-          try {
-            const decoded = decodeColumnChunk(
-              bytes,
-              meta,
-              el,
-              groupRows,
-              compressors,
-              dictionaries.get(c),
-            );
-            data[i] = toArrow(el, decoded, dictionaries.get(c));
-          } catch (e) {
-            if (e instanceof UnsupportedEncoding) slow.push(c);
-            else {
-              throw new TypeError(
-                `Cannot read parquet "${name}": column "${c}" in the row group at row ${groupStart}: ${
-                  (e as Error).message
-                }`,
-                { cause: e },
-              );
-            }
-          }
-        }
-        if (slow.length > 0) {
-          const chunks = new Map<string, { rowStart: number; data: Decoded }[]>();
-          for (const c of slow) chunks.set(c, []);
-          try {
-            await parquetRead({
-              file: asyncBuffer,
-              metadata,
-              columns: slow,
-              rowStart: groupStart,
-              rowEnd: groupStart + groupRows,
-              compressors,
-              parsers: rawParsers,
-              onChunk(chunk) {
-                chunks.get(chunk.columnName)?.push({
-                  rowStart: chunk.rowStart,
-                  data: chunk.columnData as unknown as Decoded,
-                });
-              },
-            });
-          } catch (e) {
-            if (ctx.signal?.aborted) throw ctx.signal.reason;
-            throw new TypeError(
-              `Cannot read parquet "${name}": row group at row ${groupStart}: ${
-                (e as Error).message
-              }`,
-              { cause: e },
-            );
-          }
-          for (const c of slow) {
-            const parts = chunks.get(c)!.sort((a, b) => a.rowStart - b.rowStart).map((p) => p.data);
-            data[columns.indexOf(c)] = buildColumn(
-              byName.get(c)!,
-              parts,
-              groupRows,
-              dictionaries.get(c),
-            );
-          }
-        }
-        const batch = makeBatch(columns, data, groupRows);
+        const rows = footer.groupRows[g];
+        const data = decodeGroup(plan, g, groupStart, fetched);
+        fetched.clear();
+        const batch = makeBatch(outputs.map((o) => o.name), data, rows);
         let held = 0;
         for (const d of data) held += dataBytes(d);
         ctx.hold(held);
-        groupStart += groupRows;
-        if (batchRows === undefined || batchRows >= groupRows) {
-          rowsDone += groupRows;
+        groupStart += rows;
+        // An empty row group yields nothing.
+        const step = batchRows === undefined || batchRows >= rows ? rows : batchRows;
+        for (let at = 0; at < rows; at += step) {
+          const slice = step === rows ? batch : batch.slice(at, Math.min(rows, at + step));
+          rowsDone += slice.numRows;
           progress?.update(rowsDone);
-          yield batch;
-        } else {
-          for (let at = 0; at < groupRows; at += batchRows) {
-            const slice = batch.slice(at, Math.min(groupRows, at + batchRows));
-            rowsDone += slice.numRows;
-            progress?.update(rowsDone);
-            yield slice;
-          }
+          yield slice;
         }
         ctx.hold(0);
       }

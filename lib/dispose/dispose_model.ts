@@ -83,7 +83,7 @@ export function disposeModel(
       : typeof got === "object"
       ? (got.constructor?.name ?? "object")
       : typeof got;
-    throw new TypeError(`Cannot dispose model: expected a LayersModel, got ${what}`);
+    throw new TypeError(`Cannot dispose model: expected a tf.LayersModel, got ${what}`);
   }
   const before = tf.memory();
   const variables = new Set<tf.Variable>();

@@ -140,7 +140,7 @@ function dequantizeValues(
 export function quantize(tensor: Tensor, options: QuantizeOptions = {}): QuantizedTensor {
   if (!(tensor instanceof tf.Tensor)) {
     throw new TypeError(
-      `Cannot quantize: expected a Tensor, got ${Object.prototype.toString.call(tensor)}`,
+      `Cannot quantize: expected a tf.Tensor, got ${Object.prototype.toString.call(tensor)}`,
     );
   }
   if (tensor.dtype !== "float32") {

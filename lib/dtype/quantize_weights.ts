@@ -126,7 +126,7 @@ export function quantizeWeights(
 ): QuantizedWeights {
   if (!(model instanceof tf.LayersModel)) {
     throw new TypeError(
-      `Cannot quantize weights: expected a LayersModel, got ${
+      `Cannot quantize weights: expected a tf.LayersModel, got ${
         Object.prototype.toString.call(model)
       }`,
     );

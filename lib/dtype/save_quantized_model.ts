@@ -76,7 +76,7 @@ export async function saveQuantizedModel(
   }
   if (!(model instanceof tf.LayersModel)) {
     throw new TypeError(
-      `Cannot save a quantized model: expected a LayersModel, got ${
+      `Cannot save a quantized model: expected a tf.LayersModel, got ${
         Object.prototype.toString.call(model)
       }`,
     );

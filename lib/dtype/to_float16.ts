@@ -66,7 +66,7 @@ export function toFloat16(
     shape ??= [input.length];
   } else {
     throw new TypeError(
-      `Cannot store as float16: expected a Tensor, Float32Array or Float64Array, got ${
+      `Cannot store as float16: expected a tf.Tensor, Float32Array or Float64Array, got ${
         Object.prototype.toString.call(input)
       }`,
     );

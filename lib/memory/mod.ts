@@ -1,6 +1,7 @@
 /**
- * memkit/memory: The memory timeline: sampled RSS, heap, external, tensors,
- * GPU and dataset probes, with marks, peaks and budgets.
+ * memkit/memory: The memory timeline: sampled RSS and its named parts, heap,
+ * external, tensors, GPU and dataset probes, with marks, peaks and budgets;
+ * the RSS breakdown; giving memory back (reclaim, trimMalloc).
  *
  * @example
  * ```ts
@@ -9,22 +10,13 @@
  * ```
  * @module
  */
-export { probeBytes, registerProbe } from "./probes.ts";
-export type { Probe } from "./probes.ts";
-export { timeline } from "./timeline.ts";
-export type {
-  Budget,
-  FigureOptions,
-  LedgerEntry,
-  Peak,
-  SeriesName,
-  Timeline,
-  TimelineData,
-  TimelineMark,
-  TimelineOptions,
-} from "./timeline.ts";
-export { loadTimeline } from "./load_timeline.ts";
-export { BudgetExceededError } from "./budget_exceeded_error.ts";
+export * from "./probes.ts";
+export * from "./timeline.ts";
+export * from "./load_timeline.ts";
+export * from "./budget_exceeded_error.ts";
+export * from "./memory_breakdown.ts";
+export * from "./reclaim.ts";
+export * from "./trim_malloc.ts";
 // Types from other folders that this folder's signatures use.
 export type { MimeBundle } from "../plot/display.ts";
 export type { PlotlyFigure, PlotlyTrace } from "../plot/plotly_bundle.ts";

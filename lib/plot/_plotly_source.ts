@@ -13,18 +13,29 @@ type Process = { getBuiltinModule(name: string): unknown };
 let source: string | undefined;
 let packed: string | undefined;
 
-/** The file path of plotly.min.js, found through the import map (`import.meta.resolve`). */
+/**
+ * The file path of plotly.min.js: through the import map (`import.meta.resolve`), else in the
+ * node_modules beside this checkout (code running where no import map names plotly, such as
+ * the memkit kernel's engine in a folder without a deno.json).
+ */
 export function plotlyPath(): string {
-  let url: string;
   try {
-    url = import.meta.resolve("plotly.js-dist-min/plotly.min.js");
-  } catch (error) {
+    const url = import.meta.resolve("plotly.js-dist-min/plotly.min.js");
+    if (url.startsWith("file:")) return decodeURIComponent(new URL(url).pathname);
+  } catch {
+    // not in this process's import map: try beside the checkout
+  }
+  const beside = new URL("../../node_modules/plotly.js-dist-min/plotly.min.js", import.meta.url);
+  try {
+    Deno.statSync(beside);
+    return decodeURIComponent(beside.pathname);
+  } catch {
     throw new TypeError(
-      `Cannot find plotly.js: ${(error as Error).message}; add "plotly.js-dist-min" ` +
-        `(memkit's pinned version) to your import map`,
+      `Cannot find plotly.js: "plotly.js-dist-min" is not in this import map and not in ` +
+        `${decodeURIComponent(beside.pathname)}; add "plotly.js-dist-min" (memkit's pinned ` +
+        `version) to your import map`,
     );
   }
-  return url.startsWith("file:") ? decodeURIComponent(new URL(url).pathname) : url;
 }
 
 /** plotly.min.js as text (read once). */

@@ -9,15 +9,10 @@
  * ```
  * @module
  */
-export { display, inJupyter } from "./display.ts";
-export type { DisplayOptions, MimeBundle } from "./display.ts";
-export { progress } from "./progress.ts";
-export type { Progress, ProgressOptions } from "./progress.ts";
-export { humanBytes } from "./human_bytes.ts";
-export { lttb } from "./lttb.ts";
-export type { LttbOptions, NumberArray } from "./lttb.ts";
-export { plotlyBundle } from "./plotly_bundle.ts";
-export type { PlotlyBundleOptions, PlotlyFigure, PlotlyTrace } from "./plotly_bundle.ts";
-export { plotlyHTML } from "./plotly_html.ts";
-export type { PlotlyHtmlOptions } from "./plotly_html.ts";
-export { escapeHtml } from "./escape_html.ts";
+export * from "./display.ts";
+export * from "./progress.ts";
+export * from "./human_bytes.ts";
+export * from "./lttb.ts";
+export * from "./plotly_bundle.ts";
+export * from "./plotly_html.ts";
+export * from "./escape_html.ts";

@@ -9,11 +9,9 @@
  * ```
  * @module
  */
-export { CsrMatrix } from "./csr_matrix.ts";
-export { sparseMatMul } from "./sparse_mat_mul.ts";
-export { csrFromArrow } from "./csr_from_arrow.ts";
-export type { CsrFeature, CsrFeatures } from "./csr_from_arrow.ts";
-export { csrBatches } from "./csr_batches.ts";
-export type { CsrBatch, CsrBatchesOptions } from "./csr_batches.ts";
+export * from "./csr_matrix.ts";
+export * from "./sparse_mat_mul.ts";
+export * from "./csr_from_arrow.ts";
+export * from "./csr_batches.ts";
 // Types from other folders that this folder's signatures use.
 export type { Tensor2D } from "../tf_types.ts";

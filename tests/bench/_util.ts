@@ -43,6 +43,8 @@ export function denoContender(file: string, args: string[]): Promise<Run> {
     "run",
     "-A",
     "--quiet",
+    "--config",
+    new URL("../../deno.test.json", import.meta.url).pathname,
     "--v8-flags=--max-old-space-size=4096",
     file,
     ...args,
