@@ -264,7 +264,7 @@ try {
     }
     await Deno.remove(path);
   }
-  console.error(table.join("\n"));
+  if (!oursOnly) console.error(table.join("\n"));
 } finally {
   await Deno.remove(dir, { recursive: true });
 }
