@@ -40,6 +40,35 @@ export class Out {
   }
 }
 
+/** Deno's warning on every start of `deno jupyter`: noise to a notebook user. */
+const UNSTABLE = /"deno jupyter" is unstable/;
+
+/** Copies the engine's stderr to the kernel's, without Deno's unstable warning. */
+async function filterStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let pending = "";
+  const write = (text: string) => {
+    const bytes = encoder.encode(text);
+    for (let off = 0; off < bytes.length;) off += Deno.stderr.writeSync(bytes.subarray(off));
+  };
+  try {
+    for await (const chunk of stream) {
+      pending += decoder.decode(chunk, { stream: true });
+      const cut = pending.lastIndexOf("\n") + 1;
+      if (!cut) continue;
+      // deno colours the warning: match it without ANSI codes.
+      const lines = pending.slice(0, cut).split(/(?<=\n)/);
+      pending = pending.slice(cut);
+      write(lines.filter((l) => !UNSTABLE.test(l.replace(ANSI, ""))).join(""));
+    }
+  } catch {
+    // the engine is gone
+  }
+  if (pending && !UNSTABLE.test(pending.replace(ANSI, ""))) write(pending);
+}
+const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g");
+
 function freePorts(n: number): number[] {
   const listeners = Array.from(
     { length: n },
@@ -89,7 +118,10 @@ export class Engine {
     return this.process.pid;
   }
 
-  /** Starts Deno's kernel in `cwd` (the notebook's folder) and connects to it. */
+  /**
+   * Starts Deno's kernel in `cwd` (the notebook's folder, or memkit's own when
+   * that folder has no Deno config) and connects to it.
+   */
   static async start(cwd: string, afterSend: () => void): Promise<Engine> {
     const dir = await Deno.makeTempDir({ prefix: "memkit-engine-" });
     const [shell, iopub, stdin, control, hb] = freePorts(5);
@@ -107,14 +139,17 @@ export class Engine {
       kernel_name: "deno",
     };
     const file = `${dir}/engine.json`;
-    await Deno.writeTextFile(file, JSON.stringify(conn));
+    // The file holds the engine's key: readable by this user only.
+    await Deno.writeTextFile(file, JSON.stringify(conn), { mode: 0o600 });
+    await Deno.chmod(file, 0o600).catch(() => {});
     const child = new Deno.Command(Deno.execPath(), {
       args: ["jupyter", "--kernel", "--conn", file],
       cwd,
       stdin: "null",
       stdout: "inherit",
-      stderr: "inherit",
+      stderr: "piped",
     }).spawn();
+    filterStderr(child.stderr);
     // Deno's kernel sends input_request to the identity of the shell socket
     // that sent the execute request, so stdin must share that identity.
     const routingId = `memkit-${randomBytes(6).toString("hex")}`;

@@ -57,6 +57,7 @@ export class Poller {
   #stopped = false;
   #blocked = false;
   #dirty = false;
+  #waking = false;
   #libc = openLibc();
   #wakeOut: zmq.Pair | null = null;
   #timerWake: (() => void) | null = null;
@@ -87,8 +88,17 @@ export class Poller {
   /** Makes the loop check every socket now (call after sending on a socket it polls). */
   wake(): void {
     this.#dirty = true;
-    if (this.#wakeOut && this.#blocked && !this.#wakeOut.closed && this.#wakeOut.writable) {
-      this.#wakeOut.send("").catch(() => {});
+    // zeromq.js allows one send in flight per socket ("Socket is busy
+    // writing" otherwise, thrown where no one catches it): one wake-up in
+    // flight is enough, since the loop checks every socket when it wakes.
+    const out = this.#wakeOut;
+    if (out && this.#blocked && !this.#waking && !out.closed && out.writable) {
+      this.#waking = true;
+      try {
+        out.send("").catch(() => {}).finally(() => (this.#waking = false));
+      } catch {
+        this.#waking = false;
+      }
     }
     const w = this.#timerWake;
     this.#timerWake = null;

@@ -33,6 +33,10 @@ export interface CellReport {
   survivors: number;
   survivorBytes: number;
   sites: AgentSample["sites"];
+  /** Tensors created in the cell and alive that are owned on purpose (variables, tf.keep, datasets): not leaks. */
+  kept: number;
+  keptBytes: number;
+  keptKinds: Record<string, number>;
   /** The part of RSS that changed most over the cell (lib/memory's breakdown), or null. */
   mover: string | null;
   /** The parts of the engine's RSS at the cell's end (null when the agent could not read them). */
@@ -79,6 +83,9 @@ export function makeReport(
     survivors: after?.survivors ?? 0,
     survivorBytes: after?.survivorBytes ?? 0,
     sites: after?.sites ?? [],
+    kept: after?.kept ?? 0,
+    keptBytes: after?.keptBytes ?? 0,
+    keptKinds: after?.keptKinds ?? {},
     mover: largestMover(before?.breakdown, after?.breakdown),
     breakdown: after?.breakdown ?? null,
   };
@@ -101,7 +108,7 @@ export function formatReport(r: CellReport): { text: string; html: string } {
   if (r.heapDelta !== null) parts.push(`heap ${bytes(r.heapDelta, true)}`);
   if (r.tensors !== null && r.tensorsDelta !== null) {
     parts.push(
-      `tensors ${r.tensorsDelta >= 0 ? "+" : "−"}${Math.abs(r.tensorsDelta)} → ${r.tensors} (${
+      `tensors ${r.tensorsDelta >= 0 ? "+" : "-"}${Math.abs(r.tensorsDelta)} → ${r.tensors} (${
         bytes(r.tensorBytesDelta ?? 0, true)
       })`,
     );
@@ -109,6 +116,10 @@ export function formatReport(r: CellReport): { text: string; html: string } {
   if (r.gpu && r.gpu.backend === "webgpu") {
     parts.push(`GPU ${bytes(r.gpu.inUse)} in use, ${bytes(r.gpu.pooled)} pooled`);
   } else if (r.gpu && r.gpu.backend === "wasm") parts.push(`wasm heap ${bytes(r.gpu.wasmHeap)}`);
+  if (r.kept > 0) {
+    const kinds = Object.entries(r.keptKinds).map(([k, n]) => `${k} ×${n}`).join(", ");
+    parts.push(`kept ${r.kept} (${bytes(r.keptBytes)}${kinds ? `: ${kinds}` : ""})`);
+  }
   if (r.mover) parts.push(r.mover);
   const line = `memkit · ${parts.join(" · ")}`;
   let warn = "";

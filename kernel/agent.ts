@@ -32,7 +32,7 @@ export interface AgentSample {
   tf: { numTensors: number; numBytes: number } | null;
   /** GPU bytes in use and pooled (lib/backend/gpu_memory.ts); null when not readable. */
   gpu: { backend: string; inUse: number; pooled: number; wasmHeap: number } | null;
-  /** Tensors created during the cell that are still alive at its end. */
+  /** Tensors created during the cell that are still alive at its end and not kept on purpose. */
   survivors: number;
   /** Their bytes. */
   survivorBytes: number;
@@ -43,6 +43,18 @@ export interface AgentSample {
    * `memkit.sites(true)`; empty otherwise.
    */
   sites: { site: string; count: number; bytes: number; shape?: number[]; dtype?: string }[];
+  /**
+   * Tensors created during the cell and alive at its end that something owns
+   * on purpose: model and optimizer variables, `tf.keep`'d tensors, tensors a
+   * memkit dataset owns and disposes itself. Not leaks.
+   */
+  kept: number;
+  /** Their bytes. */
+  keptBytes: number;
+  /** Their count per kind: "variable", "tf.keep", "dataset". */
+  keptKinds: Record<string, number>;
+  /** Errors thrown by timers or unhandled promise rejections since the last sample. */
+  lateErrors: string[];
   /** The parts of the engine's RSS at the cell's end (lib/memory's breakdown); null if unreadable. */
   breakdown: EngineBreakdown | null;
 }
@@ -63,6 +75,8 @@ export interface AgentOptions {
    * @default {"on"}
    */
   mode?: ReportMode;
+  /** The folder to move the engine into (the notebook's, when it started in memkit's). */
+  chdir?: string;
 }
 
 interface TfEngineLike {
@@ -71,7 +85,22 @@ interface TfEngineLike {
 }
 
 let tfEngine: TfEngineLike | null = null;
-let cellTensors = new Map<number, { bytes: number; site: string }>();
+/** A tensor as the agent sees it: tfjs's Tensor or Variable, never imported. */
+type TensorLike = { id: number; size: number; dtype: string };
+let cellTensors = new Map<number, { bytes: number; site: string; t: TensorLike }>();
+let lateErrors: string[] = [];
+const OWNED_KEY = Symbol.for("memkit.ownedTensors");
+
+/** Why a live tensor is not a leak ("variable", "tf.keep", "dataset"), or "" when it may be one. */
+function keptKind(t: TensorLike): string {
+  const o = t as TensorLike & { kept?: boolean; trainable?: unknown; assign?: unknown };
+  if (typeof o.assign === "function" && typeof o.trainable === "boolean") return "variable";
+  // Datasets also tf.keep() theirs: ask for the owner first.
+  const owned = (globalThis as Record<symbol, unknown>)[OWNED_KEY] as WeakSet<object> | undefined;
+  if (owned?.has(t)) return "dataset";
+  if (o.kept === true) return "tf.keep";
+  return "";
+}
 let withSites = false;
 let mode: ReportMode = "on";
 let gpuReader: (() => AgentSample["gpu"] & { hostGpu: number }) | null | undefined;
@@ -89,6 +118,7 @@ function watchForTf(): void {
         bytes: a.size * dtypeBytes(a.dtype),
         // A running trackLeaks() records the site itself: no second stack.
         site: withSites && !leakTracker() ? creationSite() : "",
+        t: a,
       });
     },
     disposed(a) {
@@ -161,7 +191,17 @@ async function sample(): Promise<AgentSample> {
   let survivorBytes = 0;
   const bySite = new Map<string, AgentSample["sites"][number]>();
   const tracker = cellTensors.size > 0 ? leakTracker() : undefined;
+  let kept = 0;
+  let keptBytes = 0;
+  const keptKinds: Record<string, number> = {};
   for (const [id, t] of cellTensors) {
+    const kind = keptKind(t.t);
+    if (kind) {
+      kept++;
+      keptBytes += t.bytes;
+      keptKinds[kind] = (keptKinds[kind] ?? 0) + 1;
+      continue;
+    }
     survivors++;
     survivorBytes += t.bytes;
     // The tracker knows the tensors created since it started, except
@@ -185,6 +225,8 @@ async function sample(): Promise<AgentSample> {
     s.bytes += found ? found.bytes : t.bytes;
   }
   cellTensors = new Map();
+  const errors = lateErrors;
+  lateErrors = [];
   let gpu: ReturnType<NonNullable<typeof gpuReader>> | null = null;
   try {
     gpu = gpuReader ? gpuReader() : null;
@@ -203,6 +245,10 @@ async function sample(): Promise<AgentSample> {
     survivors,
     survivorBytes,
     sites: [...bySite.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 5),
+    kept,
+    keptBytes,
+    keptKinds,
+    lateErrors: errors,
     breakdown,
   };
 }
@@ -287,6 +333,27 @@ async function flush(n: number): Promise<void> {
   }
 }
 
+/**
+ * An error thrown by a timer or a promise nobody awaits, after its cell
+ * ended, reaches no output: Deno's kernel only logs it. The agent keeps it
+ * (the process stays up) and the kernel shows it in the next cell's output.
+ */
+function catchLateErrors(): void {
+  const keep = (what: string, e: unknown) => {
+    const err = e as { stack?: string; message?: string } | undefined;
+    const text = String(err?.stack ?? err?.message ?? e);
+    if (lateErrors.length < 20) lateErrors.push(`${what}: ${text.slice(0, 4000)}`);
+  };
+  globalThis.addEventListener("error", (ev) => {
+    keep("a timer or callback threw", (ev as ErrorEvent).error ?? (ev as ErrorEvent).message);
+    ev.preventDefault();
+  });
+  globalThis.addEventListener("unhandledrejection", (ev) => {
+    keep("a promise was rejected and not handled", (ev as PromiseRejectionEvent).reason);
+    ev.preventDefault();
+  });
+}
+
 /** The object the notebook sees as `memkit`. */
 export interface KernelHandle {
   /**
@@ -320,7 +387,9 @@ export interface KernelHandle {
 export async function startAgent(options: AgentOptions): Promise<void> {
   withSites = options.sites ?? false;
   mode = options.mode ?? "on";
+  if (options.chdir) Deno.chdir(options.chdir);
   watchForTf();
+  catchLateErrors();
   try {
     // Deno's kernel dies on SIGINT; the kernel sends SIGINT to interrupt an
     // awaiting cell (memkit's datasets listen for it), so it must not kill us.

@@ -3,7 +3,8 @@
  * `deno run -A kernel/main.ts <connection file>`.
  * @module
  */
-import { type ConnectionInfo, Kernel, parseMode } from "./_kernel.ts";
+import { type ConnectionInfo, Kernel } from "./_kernel.ts";
+import { parseMode } from "./_reporter.ts";
 
 const file = Deno.args[0];
 if (!file) {

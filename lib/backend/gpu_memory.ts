@@ -77,10 +77,16 @@ export function gpuMemory(): GpuMemory {
     pendingFrees: 0,
     pendingFreeBytes: 0,
     allocated: 0,
-    tensorBytes: name === "none" ? 0 : tf.memory().numBytes,
+    // The engine's counter, not tf.memory(): that throws while a backend is
+    // still initializing (a timeline's sampler timer fires during useBackend()).
+    tensorBytes: name === "none" ? 0 : tf.engine().state.numBytes,
     wasmHeap: 0,
   };
-  const backend = name === "none" ? undefined : tf.findBackend(name);
+  // The registry holds initialized backends only. tf.findBackend() would
+  // start initializing one that is not ready, and a second init racing the
+  // user's `await tf.setBackend()` leaves tfjs without a backend.
+  const registry = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry;
+  const backend = name === "none" ? undefined : registry[name];
   if (!backend) return result;
   if (name === "webgpu") {
     const b = backend as unknown as WebGpuInternals;

@@ -2,9 +2,13 @@
  * Marks tensors owned by something other than the user's code (a dataset's
  * `toTensors` stage) so that `scope()` never captures them: the owner
  * disposes them itself. A WeakSet, so marking never keeps a tensor alive.
+ * It lives on `globalThis[Symbol.for("memkit.ownedTensors")]` so that memkit's
+ * kernel agent, which must not import lib/, can report these tensors as kept
+ * rather than leaked (and two copies of this module share one set).
  * @module
  */
-const owned = new WeakSet<object>();
+const KEY = Symbol.for("memkit.ownedTensors");
+const g = globalThis as unknown as Record<symbol, WeakSet<object> | undefined>;
 
 /**
  * Marks a tensor as owned by a dataset (or another owner that disposes it).
@@ -19,7 +23,7 @@ const owned = new WeakSet<object>();
  * ```
  */
 export function markOwned(t: object): void {
-  owned.add(t);
+  (g[KEY] ??= new WeakSet<object>()).add(t);
 }
 
 /**
@@ -33,5 +37,5 @@ export function markOwned(t: object): void {
  * ```
  */
 export function isOwned(t: object): boolean {
-  return owned.has(t);
+  return g[KEY]?.has(t) ?? false;
 }

@@ -22,19 +22,12 @@ import {
 } from "apache-arrow";
 import { dataBytes, makeBatch } from "../_arrow_data.ts";
 import type { ProfileArray } from "./profile.ts";
+import type { DowncastTarget } from "./_codec_base.ts";
 
 export { dataBytes, makeBatch };
 
 /** The integer types downcast can choose. */
-export type IntName =
-  | "int8"
-  | "uint8"
-  | "int16"
-  | "uint16"
-  | "int32"
-  | "uint32"
-  | "int64"
-  | "uint64";
+export type IntName = Exclude<DowncastTarget, "float32" | "float16" | "dictionary" | "keep">;
 
 /** The integer typed arrays. */
 type IntArray = Exclude<ProfileArray, Float32Array | Float64Array>;

@@ -7,6 +7,7 @@
  * @module
  */
 import { BYTES_HOVER, CATEGORY_COLORS, SERIES_COLORS } from "../plot/_style.ts";
+import { mergeMarkLabels } from "../plot/_mark_labels.ts";
 import { escapeHtml } from "../plot/escape_html.ts";
 import { humanBytes } from "../plot/human_bytes.ts";
 import { lttb } from "../plot/lttb.ts";
@@ -237,7 +238,13 @@ export function timelineFigure(input: FigureInput, maxPoints: number): PlotlyFig
     }
   }
 
-  const { shapes, annotations } = markShapes(marks, round, input.intervalName ?? "interval");
+  const span = xs.length ? xs[xs.length - 1] - xs[0] : 0;
+  const { shapes, annotations } = markShapes(
+    marks,
+    round,
+    input.intervalName ?? "interval",
+    span,
+  );
   const peak = (s: SeriesName, label: string, yref: string) => {
     const p = peaks[s];
     if (!p || !(p.value > 0)) return;
@@ -295,20 +302,25 @@ export function timelineFigure(input: FigureInput, maxPoints: number): PlotlyFig
   return { data, layout };
 }
 
-/** Marks as dotted lines with rotated labels; interval marks as grey bands labelled at their start. */
+/**
+ * Marks as dotted lines with rotated labels; interval marks as grey bands
+ * labelled at their start. Labels that would overlap on an 860 px plot are
+ * merged into one (lib/plot's `mergeMarkLabels`): "a · b", or "a … z (n marks)".
+ */
 function markShapes(
   marks: readonly TimelineMark[],
   round: (v: number) => number,
   what: string,
+  span: number,
 ): { shapes: Record<string, unknown>[]; annotations: Record<string, unknown>[] } {
   const shapes: Record<string, unknown>[] = [];
   const annotations: Record<string, unknown>[] = [];
   const lineEvery = Math.ceil(marks.length / MAX_MARK_LINES);
-  const labelEvery = Math.ceil(marks.length / MAX_LABELLED_MARKS);
+  const points: { x: number; label: string }[] = [];
+  const bands: { x: number; label: string; hover: string }[] = [];
   marks.forEach((m, i) => {
     if (i % lineEvery !== 0) return;
     const mx = round(m.t / 1000);
-    const label = escapeHtml(m.label);
     if (m.start !== undefined) {
       const sx = round(m.start / 1000);
       shapes.push({
@@ -323,20 +335,12 @@ function markShapes(
         line: { width: 0 },
         layer: "below",
       });
-      if (i % labelEvery !== 0) return;
       const rss = m.values?.rss;
-      annotations.push({
+      bands.push({
         x: sx,
-        y: 1,
-        xref: "x",
-        yref: "paper",
-        text: label,
-        hovertext: `${what} ${label}: ${((m.t - m.start) / 1000).toFixed(2)} s` +
+        label: m.label,
+        hover: `${what} ${m.label}: ${((m.t - m.start) / 1000).toFixed(2)} s` +
           (rss > 0 ? `, RSS ${humanBytes(rss)} (peak ${humanBytes(m.peak?.rss ?? rss)})` : ""),
-        showarrow: false,
-        xanchor: "left",
-        yanchor: "top",
-        font: { size: 10, color: "#555" },
       });
       return;
     }
@@ -350,20 +354,44 @@ function markShapes(
       y1: 1,
       line: { color: "#888", width: 1, dash: "dot" },
     });
-    if (i % labelEvery !== 0) return;
+    points.push({ x: mx, label: m.label });
+  });
+  const font = { size: 10, color: "#555" };
+  // Rotated labels need their line height apart; band labels (horizontal) their width.
+  const merged = mergeMarkLabels(points, { span, minGapPx: 14 }).slice(0, MAX_LABELLED_MARKS);
+  for (const l of merged) {
     annotations.push({
-      x: mx,
+      x: l.x,
       y: 1,
       xref: "x",
       yref: "paper",
-      text: label,
+      text: escapeHtml(l.text),
       showarrow: false,
       textangle: -90,
       xanchor: "left",
       yanchor: "top",
-      font: { size: 10, color: "#555" },
+      font,
     });
-  });
+  }
+  const widest = Math.max(0, ...bands.map((b) => b.label.length));
+  const hover = new Map(bands.map((b) => [b.x, b.hover]));
+  const grouped = mergeMarkLabels(bands, { span, minGapPx: Math.max(14, widest * 6 + 6) });
+  for (const l of grouped.slice(0, MAX_LABELLED_MARKS)) {
+    annotations.push({
+      x: l.x,
+      y: 1,
+      xref: "x",
+      yref: "paper",
+      text: escapeHtml(l.count === 1 ? l.text : `${l.labels[0]}–${l.labels.at(-1)}`),
+      hovertext: escapeHtml(
+        l.count === 1 ? hover.get(l.x) ?? l.text : `${what}s ${l.labels.join(", ")}`,
+      ),
+      showarrow: false,
+      xanchor: "left",
+      yanchor: "top",
+      font,
+    });
+  }
   return { shapes, annotations };
 }
 

@@ -1,7 +1,7 @@
 import type { PlotlyFigure } from "./_figure_types.ts";
 import { LOADER_JS } from "./_loader.ts";
 import { plotlyGzipBase64, plotlyVersion } from "./_plotly_source.ts";
-import { staticSvg } from "./_svg.ts";
+import { staticImage } from "./_static_image.ts";
 
 let serial = 0;
 
@@ -11,7 +11,8 @@ export function scriptJson(value: unknown): string {
 }
 
 /**
- * One plot as an HTML fragment: a static SVG, a div for plotly, and the
+ * One plot as an HTML fragment: a static picture (an SVG data URL in an
+ * `<img>`, which survives notebook sanitizers), a div for plotly, and the
  * loader call; with `carry`, also plotly.js itself (gzip + base64).
  */
 export function plotFragment(figure: PlotlyFigure, carry: boolean): string {
@@ -24,7 +25,7 @@ export function plotFragment(figure: PlotlyFigure, carry: boolean): string {
     ? `<script type="text/plain" class="memkit-plotly-gz" data-version="${version}">${plotlyGzipBase64()}</script>`
     : "";
   return `<div id="${id}" class="memkit-plot" style="max-width:100%">` +
-    `<div class="memkit-static" style="overflow-x:auto">${staticSvg(figure, 860, height)}</div>` +
+    `<div class="memkit-static" style="overflow-x:auto">${staticImage(figure, 860, height)}</div>` +
     `<div class="memkit-plotly" style="display:none;width:100%;height:${height}px"></div>` +
     `<div class="memkit-note" style="display:none;font:11px sans-serif;color:#777"></div>` +
     `</div>${carrier}` +

@@ -23,8 +23,8 @@ let carried = false;
 /**
  * Builds a Jupyter MIME bundle for a plotly figure: `application/vnd.plotly.v1+json`
  * for frontends with a plotly renderer, `text/html` for the rest, and
- * `text/plain`. The HTML needs no network: it holds a static SVG of the
- * figure, which a small loader upgrades to interactive plotly.js found on the
+ * `text/plain`. The HTML needs no network: it holds a static picture of
+ * the figure (an SVG data URL in an `<img>`, kept by untrusted notebooks), which a small loader upgrades to interactive plotly.js found on the
  * page (another output carries it once per kernel process), or in the
  * browser's IndexedDB cache. The README's memory section explains why.
  *
@@ -35,7 +35,7 @@ let carried = false;
  * ```ts
  * import { plotlyBundle } from "memkit";
  * const b = plotlyBundle({ data: [{ x: [0, 1], y: [2, 3] }], layout: {} }, { plotly: "never" });
- * if (!String(b["text/html"]).includes("<svg")) throw new Error("no static fallback");
+ * if (!String(b["text/html"]).includes("data:image/svg+xml;base64,")) throw new Error("no picture");
  * ```
  */
 export function plotlyBundle(figure: PlotlyFigure, options: PlotlyBundleOptions = {}): MimeBundle {

@@ -18,7 +18,7 @@ const CELLS = [
   // before the client's iopub subscription is live), so the first cell is a warm-up.
   `"warm-up"`,
   `import { timeline } from "memkit";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 await tf.setBackend("cpu");
 const tl = timeline({ everyMs: 20, title: "cell one" });
 const kept = [];
@@ -80,7 +80,7 @@ const STATE = `[...document.querySelectorAll(".memkit-plot")].map((r) => ({
   mode: r.getAttribute("data-memkit"),
   traces: r.querySelectorAll(".js-plotly-plot .scatterlayer .trace").length,
   svgVisible: r.querySelector(".memkit-static").style.display !== "none" &&
-    r.querySelectorAll(".memkit-static svg polyline").length > 0,
+    [...r.querySelectorAll(".memkit-static img")].some((i) => i.naturalWidth > 0),
   note: r.querySelector(".memkit-note").textContent,
 }))`;
 

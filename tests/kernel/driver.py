@@ -185,7 +185,7 @@ def main():
             out["timeline_again"] = run(kc, "await memkit.timeline()")
         elif scenario == "leaks":
             # memkit's own leak tracker, started in the notebook, names the report's leak sites.
-            out["load"] = run(kc, 'import * as tf from "@tensorflow/tfjs"; import { trackLeaks, useBackend } from "memkit"; await useBackend({ backend: "cpu" }); tf.getBackend()', timeout=120)
+            out["load"] = run(kc, 'import * as tf from "@tensorflow/tfjs-core"; import { trackLeaks, useBackend } from "memkit"; await useBackend({ backend: "cpu" }); tf.getBackend()', timeout=120)
             out["untracked"] = run(kc, "const u = tf.ones([3]); u.size")
             out["start"] = run(kc, "const leaks = trackLeaks(); leaks.live")
             out["leak"] = run(kc, 'const a = tf.ones([64, 64]);\nconst b = tf.zeros([10], "int32");\ntf.tidy(() => tf.add(a, 1).dispose()); a.size + b.size')
@@ -195,6 +195,14 @@ def main():
             out["report"] = run(kc, "leaks.report().tensors")
             out["stop"] = run(kc, "leaks.stop(); globalThis[Symbol.for('memkit.leakTracker')] === undefined")
             out["after_stop"] = run(kc, "const e = tf.ones([7]); e.size")
+        elif scenario == "kept":
+            # Tensors owned on purpose are reported as kept, not as leaks.
+            out["load"] = run(kc, 'import * as tf from "@tensorflow/tfjs-core"; import * as tfl from "@tensorflow/tfjs-layers"; import { from, useBackend } from "memkit"; await useBackend({ backend: "cpu" }); tf.getBackend()', timeout=120)
+            out["variable"] = run(kc, "const z = tf.zeros([10]); const v = tf.variable(z); z.dispose(); v.size")
+            out["keep"] = run(kc, "const k = tf.keep(tf.ones([3])); k.size")
+            out["dataset"] = run(kc, 'import { tableFromArrays } from "apache-arrow"; const t = tableFromArrays({ a: Float32Array.from([1, 3]), b: Float32Array.from([2, 4]) }); const it = from(t.batches).toTensors({ x: ["a"], y: "b" })[Symbol.asyncIterator](); const first = await it.next(); first.value.xs.shape')
+            out["model"] = run(kc, 'const m = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] }); m.compile({ optimizer: "adam", loss: "meanSquaredError" }); await m.fit(tf.ones([4, 3]), tf.ones([4, 2]), { epochs: 1, verbose: 0 }); m.countParams()', timeout=60)
+            out["leak"] = run(kc, "const leak = tf.ones([4]); leak.size")
         elif scenario == "lifecycle":
             out["pid1"] = run(kc, "Deno.pid")
             run(kc, "globalThis.state = 1")
@@ -220,12 +228,18 @@ def main():
     out["log"] = open(log_path).read()[-4000:]
 
 
-try:
-    main()
-except Exception:
-    out["exception"] = traceback.format_exc()
+def finish(body):
+    """Runs body(), records an exception and the kernel log, prints the JSON result."""
     try:
-        out["log"] = open(log_path).read()[-4000:]
+        body()
     except Exception:
-        pass
-print(json.dumps(out))
+        out["exception"] = traceback.format_exc()
+        try:
+            out["log"] = open(log_path).read()[-4000:]
+        except Exception:
+            pass
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    finish(main)

@@ -4,6 +4,7 @@
  * kernel/install.ts into a temporary Jupyter data folder.
  */
 import assert from "node:assert/strict";
+import { staticSvgs } from "../../lib/plot/_static_image.ts";
 import { CATEGORIES, CATEGORY_LABELS } from "../../lib/memory/_categories.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -90,7 +91,11 @@ function assertTimeline(m: Msg | undefined, carrier: boolean): void {
   const fig = data["application/vnd.plotly.v1+json"] as Figure | undefined;
   assert.ok(fig && fig.data.length > 0 && fig.data[0].x.length > 0, "a plotly figure with RSS");
   const html = String(data["text/html"]);
-  assert.ok(html.includes("<svg"), "a static SVG for when plotly.js cannot load");
+  assert.ok(!html.includes("<svg"), "no inline SVG: notebook sanitizers strip it");
+  assert.ok(
+    staticSvgs(html)[0]?.includes("<polyline"),
+    "a static picture (SVG data URL) for when scripts do not run",
+  );
   assert.ok(html.includes("__memkitPlotly"), "the loader");
   assert.equal(
     html.includes('class="memkit-plotly-gz"'),
@@ -325,4 +330,27 @@ Deno.test("kernel: a notebook executed by nbclient carries the reports", async (
   const tl = second.find((o) => o.output_type === "execute_result");
   assert.ok(tl, "the timeline cell has its result");
   assertTimeline({ type: "execute_result", content: { data: tl.data }, metadata: {} }, true);
+});
+
+Deno.test("kernel: variables, tf.keep'd and dataset-owned tensors are kept, not leaks", async () => {
+  const r = await drive("kept");
+  const rep = (key: string) => {
+    const x = report(r[key]) as Report & { kept: number; keptKinds: Record<string, number> };
+    assert.ok(x, `${key} has a report`);
+    return x;
+  };
+  assert.deepEqual(rep("variable").keptKinds, { variable: 1 });
+  assert.equal(rep("variable").survivors, 0);
+  assert.deepEqual(rep("keep").keptKinds, { "tf.keep": 1 });
+  assert.equal(rep("keep").survivors, 0);
+  assert.deepEqual(rep("dataset").keptKinds, { dataset: 2 });
+  assert.equal(rep("dataset").survivors, 0);
+  // A model's and Adam's variables are kept; the two input tensors left undisposed are leaks.
+  assert.ok(rep("model").keptKinds.variable >= 6, JSON.stringify(rep("model").keptKinds));
+  assert.equal(rep("model").survivors, 2);
+  assert.equal(rep("leak").survivors, 1);
+  assert.equal(rep("leak").kept, 0);
+  assert.match(plain(of(r.variable, "display_data").find((m) => m.metadata.memkit)), /kept 1 \(/);
+  assert.doesNotMatch(plain(of(r.keep, "display_data").find((m) => m.metadata.memkit)), /⚠/);
+  assert.match(plain(of(r.leak, "display_data").find((m) => m.metadata.memkit)), /⚠ 1 tensor/);
 });

@@ -3,8 +3,12 @@
  * from its current sources (stored sha256 per code cell), has no error output,
  * and re-executes cleanly at CI size through a real Jupyter client (Debian's
  * nbclient) in the memkit kernel — Deno's kernel while kernel/main.ts does not
- * exist yet; the quickstart also runs in Deno's own kernel. No wall-clock
- * limit is asserted: run times are measured by `deno task bench notebooks`.
+ * exist yet; the quickstart also runs in Deno's own kernel. Re-executed
+ * outputs pass tests/notebooks/_output_checks.ts (no inline SVG, no U+2212, a
+ * static picture in every plot, no leak warning in the quickstart); absolute
+ * paths are checked on the committed notebooks (tests/integration/
+ * notebook_outputs_test.ts). No wall-clock limit: `deno task bench notebooks`
+ * times them.
  * Executions write to temp files; the committed notebooks are never rewritten.
  * @module
  */
@@ -17,6 +21,7 @@ import {
   notebookKernel,
   NOTEBOOKS,
 } from "../../scripts/_notebooks.ts";
+import { type NotebookOutput, outputIssues } from "./_output_checks.ts";
 
 interface Output {
   output_type: string;
@@ -43,7 +48,7 @@ async function readNotebook(path: string | URL): Promise<Notebook> {
 }
 
 /** Problems with a notebook's outputs: errors, stderr noise, a missing timeline plot. */
-function outputProblems(nb: Notebook): string[] {
+function outputProblems(nb: Notebook, fresh: string | null = null): string[] {
   const problems: string[] = [];
   let plots = 0;
   nb.cells.forEach((cell, i) => {
@@ -56,6 +61,16 @@ function outputProblems(nb: Notebook): string[] {
     }
   });
   if (plots === 0) problems.push("no memory-timeline plot among the outputs");
+  // Fresh executions (`fresh` names the notebook) must pass the output rules
+  // now; the committed ones are held to them by notebook_outputs_test.ts.
+  if (fresh !== null) {
+    problems.push(
+      ...outputIssues(nb.cells as { outputs?: NotebookOutput[] }[], {
+        paths: false,
+        leaks: fresh.startsWith("00_"),
+      }),
+    );
+  }
   return problems;
 }
 
@@ -95,7 +110,7 @@ for (const name of names) {
       assert.equal(result.error, null);
       assert.equal(result.errors, 0);
       assert.ok(result.ok);
-      assert.deepEqual(outputProblems(await readNotebook(out)), []);
+      assert.deepEqual(outputProblems(await readNotebook(out), name), []);
     } finally {
       await Deno.remove(out);
     }
@@ -113,7 +128,7 @@ Deno.test({
       const result = await executeNotebook("00_quickstart.ipynb", "deno", out, "ci");
       assert.equal(result.error, null);
       assert.ok(result.ok);
-      assert.deepEqual(outputProblems(await readNotebook(out)), []);
+      assert.deepEqual(outputProblems(await readNotebook(out), "00_quickstart.ipynb"), []);
     } finally {
       await Deno.remove(out);
     }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { plotlyBundle, plotlyHTML } from "../../mod.ts";
 import { plotlyGzipBase64, plotlySource } from "../../lib/plot/_plotly_source.ts";
+import { staticSvgs } from "../../lib/plot/_static_image.ts";
 import { gunzipSync } from "node:zlib";
 import { Buffer } from "node:buffer";
 
@@ -26,7 +27,9 @@ Deno.test("plotlyBundle: three parts; carries plotly.js once with auto, never in
   const thin = String(plotlyBundle(FIGURE, { plotly: "never" })["text/html"]);
   assert.ok(!thin.includes(`class="memkit-plotly-gz"`));
   assert.ok(thin.length < 20_000, `a thin output is ${thin.length} chars`);
-  assert.ok(thin.includes("<svg") && thin.includes("<polyline"), "static SVG fallback");
+  assert.ok(!thin.includes("<svg"), "no inline SVG: sanitizers strip it");
+  const [svg] = staticSvgs(thin);
+  assert.ok(svg?.includes("<svg") && svg.includes("<polyline"), "static picture as a data URL");
   assert.ok(!/https?:\/\/(?!www\.w3\.org)/.test(thin), "no network reference");
 });
 
