@@ -120,10 +120,9 @@ export async function ensureKernels(): Promise<void> {
   }
   const installer = new URL("../kernel/install.ts", import.meta.url);
   const hasInstaller = await Deno.stat(installer).then(() => true, () => false);
-  const main = new URL("../kernel/main.ts", import.meta.url).pathname;
-  const argv = specs.memkit?.spec.argv ?? [];
-  // The kernelspec is per user; reinstall when it runs another checkout's kernel or another Deno.
-  if (hasInstaller && (argv[0] !== deno || !argv.includes(main))) {
+  // The kernelspec is per user and may come from another checkout, another Deno or an older
+  // layout (a config that lacks the kernel's dependencies): installing is cheap, so always install.
+  if (hasInstaller) {
     const out = await run(deno, ["run", "-A", "--quiet", installer.pathname]);
     if (!out.ok) throw new Error(`Cannot install the memkit kernel: ${out.err}`);
   }

@@ -1,41 +1,116 @@
 /**
- * Raw CSV batches (typed arrays from the parser, on this thread or a worker)
- * to Arrow RecordBatches, zero-copy for numbers and codes.
+ * Raw CSV batches (from the parser, on this thread or a worker) to Arrow
+ * RecordBatches, zero-copy for numbers, codes and string bytes.
  * @module
  */
 import {
   type Data,
   type DataType,
+  DateDay,
+  Dictionary,
   Float32,
   Float64,
   Int32,
   Int64,
+  makeData,
+  makeVector,
   type RecordBatch,
+  TimestampMicrosecond,
   Utf8,
-  vectorFromArray,
+  type Vector,
 } from "apache-arrow";
-import { boolData, fixedData, type GrowingDictionary, makeBatch, packValidity } from "./_batch.ts";
-import { KIND, type RawBatch, type RawColumn } from "./_csv_core.ts";
+import { boolData, countNulls, makeBatch } from "./_batch.ts";
+import { KIND, type RawBatch, type RawColumn } from "./_csv_column.ts";
+import type { ByteDictionary } from "./_csv_dict.ts";
 
-function column(c: RawColumn, n: number): Data<DataType> {
-  const bitmap = c.valid ? packValidity(c.valid, n) : undefined;
+type AnyData = Data<DataType>;
+
+let nextId = 2_000_000;
+const dictionaries = new WeakMap<
+  ByteDictionary,
+  { type: Dictionary<Utf8, Int32>; version: number; vector: Vector<Utf8> | null }
+>();
+
+/** An Arrow Data from its parts (bitmap and null count already made by the parser). */
+function data(
+  type: DataType,
+  length: number,
+  parts: { data?: unknown; valueOffsets?: Int32Array; dictionary?: Vector },
+  bitmap: Uint8Array | null,
+  nullCount: number,
+): AnyData {
+  return makeData({
+    type,
+    length,
+    ...parts,
+    nullBitmap: bitmap ?? undefined,
+    nullCount,
+  } as never) as unknown as AnyData;
+}
+
+function utf8Data(data: Uint8Array, offsets: Int32Array, bitmap?: Uint8Array): AnyData {
+  const length = offsets.length - 1;
+  return makeData({
+    type: new Utf8(),
+    length,
+    valueOffsets: offsets,
+    data,
+    nullBitmap: bitmap,
+    nullCount: countNulls(bitmap, length),
+  }) as unknown as AnyData;
+}
+
+function dictionaryData(
+  dict: ByteDictionary,
+  codes: Int32Array,
+  bitmap: Uint8Array | null,
+  nullCount: number,
+): AnyData {
+  let d = dictionaries.get(dict);
+  if (!d) {
+    d = { type: new Dictionary(new Utf8(), new Int32(), nextId++), version: -1, vector: null };
+    dictionaries.set(dict, d);
+  }
+  if (d.version !== dict.version || d.vector === null) {
+    const s = dict.strings;
+    const offsets = s.offsets.slice(0, s.count + 1);
+    d.vector = makeVector(utf8Data(s.data.slice(0, offsets[s.count]), offsets)) as Vector<Utf8>;
+    d.version = dict.version;
+  }
+  return data(d.type, codes.length, { data: codes, dictionary: d.vector }, bitmap, nullCount);
+}
+
+function column(c: RawColumn, n: number): AnyData {
+  const fixed = (type: DataType) => data(type, n, { data: c.values }, c.bitmap, c.nullCount);
   switch (c.kind) {
     case KIND.float64:
-      return fixedData(new Float64(), c.values as Float64Array, bitmap);
+      return fixed(new Float64());
     case KIND.float32:
-      return fixedData(new Float32(), c.values as Float32Array, bitmap);
+      return fixed(new Float32());
     case KIND.int32:
-      return fixedData(new Int32(), c.values as Int32Array, bitmap);
+      return fixed(new Int32());
     case KIND.int64:
-      return fixedData(new Int64(), c.values as BigInt64Array, bitmap);
+      return fixed(new Int64());
+    case KIND.date:
+      return fixed(new DateDay());
+    case KIND.timestamp:
+      return fixed(new TimestampMicrosecond());
+    case KIND.timestamptz:
+      return fixed(new TimestampMicrosecond("UTC"));
     case KIND.dictionary:
-      return (c.dict as GrowingDictionary).data(c.values as Int32Array, bitmap);
+      return dictionaryData(c.dict!, c.values as Int32Array, c.bitmap, c.nullCount);
     case KIND.bool: {
       const bytes = c.values as Uint8Array;
-      return boolData(n, (i) => bytes[i], bitmap);
+      return boolData(n, (i) => bytes[i], c.bitmap ?? undefined);
     }
     default:
-      return vectorFromArray(c.strings!, new Utf8()).data[0] as Data<DataType>;
+      return data(
+        new Utf8(),
+        n,
+        { data: c.data!, valueOffsets: c.offsets! },
+        c.bitmap,
+        c.nullCount,
+      );
   }
 }
 

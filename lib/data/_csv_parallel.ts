@@ -9,11 +9,8 @@
 import type { RecordBatch } from "apache-arrow";
 import { concatBatches } from "./_batch.ts";
 import { rawToBatch } from "./_csv_arrow.ts";
-import type { RawBatch } from "./_csv_core.ts";
-import type { WorkerResult, WorkerSetup } from "./_csv_worker.ts";
-
-const QUOTE = 34;
-const LF = 10;
+import type { ParserSetup, RawBatch } from "./_csv_core.ts";
+import type { WorkerResult } from "./_csv_worker.ts";
 
 let liveWorkers = 0;
 
@@ -24,41 +21,19 @@ export function liveCsvWorkers(): number {
 
 /** A malformed row found by a worker, with its absolute line. */
 export class RowProblem {
-  /** @param line Absolute line. @param reason What is wrong. */
-  constructor(readonly line: number, readonly reason: string) {}
+  /** @param line Absolute line. @param reason What is wrong. @param fatal Not skippable. */
+  constructor(readonly line: number, readonly reason: string, readonly fatal = false) {}
   /** `line N reason`. */
   get message(): string {
-    return `line ${this.line} ${this.reason}`;
+    return `line ${this.line}${this.reason.startsWith(",") ? "" : " "}${this.reason}`;
   }
-}
-
-/**
- * The offset just after the last newline in `buf` (from `from`, a row start)
- * that is outside quotes, or -1. Without any quote byte this is one native
- * lastIndexOf; with quotes, parity is tracked from the row start (an escaped
- * quote toggles twice).
- */
-export function lastRowBoundary(buf: Uint8Array, from: number): number {
-  if (buf.indexOf(QUOTE, from) === -1) {
-    const i = buf.lastIndexOf(LF);
-    return i >= from ? i + 1 : -1;
-  }
-  let quoted = false;
-  let last = -1;
-  for (let i = from; i < buf.length; i++) {
-    const c = buf[i];
-    if (c === QUOTE) quoted = !quoted;
-    else if (c === LF && !quoted) last = i;
-  }
-  return last + 1 || -1;
 }
 
 /** Options for {@linkcode parallel}. */
 export interface ParallelOptions {
   workers: number;
-  setup: WorkerSetup;
-  /** Parser kinds of the output columns, in order. */
-  kinds: number[];
+  setup: ParserSetup;
+  skipBadRows: boolean;
   names: string[];
   batchRows: number;
   /** Line number of the first piece's first row. */
@@ -66,7 +41,6 @@ export interface ParallelOptions {
   signal?: AbortSignal;
   hold(bytes: number): void;
 }
-
 /** Parses pieces of whole rows on workers; yields batches and row problems in file order. */
 export async function* parallel(
   pieces: AsyncIterable<Uint8Array>,
@@ -93,7 +67,7 @@ export async function* parallel(
       failure = new Error(`CSV worker failed: ${e.message}`);
       notify();
     };
-    w.postMessage(options.setup);
+    w.postMessage({ setup: options.setup, skipBadRows: options.skipBadRows });
     pool.push(w);
     liveWorkers++;
   }
@@ -125,21 +99,11 @@ export async function* parallel(
     line += r.newlines;
     for (const b of r.bad) yield new RowProblem(base + b.line, b.reason);
     if (r.error) {
-      yield new RowProblem(base + r.error.line, r.error.reason);
+      yield new RowProblem(base + r.error.line, r.error.reason, r.error.fatal);
       return;
     }
-    if (r.rows === 0) return;
-    const raw: RawBatch = {
-      rows: r.rows,
-      columns: r.columns.map((c, j) => ({
-        kind: options.kinds[j],
-        values: c.values as Float64Array | null,
-        valid: c.valid,
-        strings: null,
-        dict: null,
-      })),
-    };
-    const batch = rawToBatch(raw, options.names);
+    if (r.batch === null) return;
+    const batch = rawToBatch(r.batch as RawBatch, options.names);
     let off = 0;
     const n = options.batchRows;
     while (off < batch.numRows) {

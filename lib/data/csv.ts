@@ -1,20 +1,15 @@
 import type { RecordBatch } from "apache-arrow";
-import {
-  CsvParser,
-  CsvRowError,
-  type CsvType,
-  inferType,
-  KIND,
-  type RawBatch,
-  sampleRows,
-} from "./_csv_core.ts";
+import { CsvParser, CsvRowError, type CsvType, KIND, type RawBatch } from "./_csv_core.ts";
 import { rawToBatch } from "./_csv_arrow.ts";
-import { lastRowBoundary, parallel, RowProblem } from "./_csv_parallel.ts";
-import { GrowingDictionary } from "./_batch.ts";
-import { Dataset, type StageOptions } from "./dataset.ts";
+import { csvOptions, type CsvPlanOptions } from "./_csv_options.ts";
+import { CsvInput } from "./_csv_input.ts";
+import { inferType, uniqueNames } from "./_csv_infer.ts";
+import { lastRowBoundary, type SampledRows, sampleRows } from "./_csv_scan.ts";
+import { parallel, RowProblem } from "./_csv_parallel.ts";
+import { Dataset, type StageContext, type StageOptions } from "./dataset.ts";
 import { files, type ManyFilesOptions } from "./files.ts";
 import { splitOptions, wantsFiles } from "./_multi.ts";
-import { openByteStream, sourceName } from "./_source.ts";
+import { sourceName } from "./_source.ts";
 import { trackProgress } from "./_progress.ts";
 
 export type { CsvType };
@@ -27,10 +22,13 @@ export interface CsvBadRow {
   message: string;
 }
 
-/** Options for {@linkcode csv}. */
+/**
+ * Options for {@linkcode csv}; unknown options and wrong types are TypeErrors. With many
+ * sources (a list, a folder, a glob, `s3://…/`), the many-file options apply too.
+ */
 export interface CsvOptions extends StageOptions, ManyFilesOptions {
   /**
-   * Whether the first row names the columns.
+   * Whether the first row names the columns (duplicates become `a`, `a_1`, with a warning).
    * @default {true}
    */
   header?: boolean;
@@ -51,24 +49,34 @@ export interface CsvOptions extends StageOptions, ManyFilesOptions {
   columns?: string[];
   /**
    * Column types: one for every column, or per column. Undeclared columns are
-   * inferred from the first `sampleRows` rows: numbers → float64, true/false
-   * → bool, strings with few distinct values → dictionary, else string.
+   * inferred from the first `sampleRows` rows: numbers → float64 (int64 when
+   * an integer is beyond ±2^53), true/false → bool, `YYYY-MM-DD` → date, ISO
+   * timestamps → timestamp (µs; timestamptz, in UTC, when they carry an
+   * offset), strings with few distinct values → dictionary, else string.
    * @default {inferred}
    */
   types?: CsvType | Record<string, CsvType>;
   /**
-   * Unquoted field texts that mean null (a quoted "" is an empty string).
+   * Unquoted field texts that mean null. A quoted empty field is null too,
+   * except in string columns (where it is the empty string).
    * @default {[""]}
    */
   nullValues?: string[];
   /**
-   * Rows per RecordBatch.
+   * Rows per RecordBatch (at most).
    * @default {65536}
    */
   batchRows?: number;
   /**
+   * A batch also ends once its columns hold this many bytes, so memory stays
+   * bounded for wide rows and long strings.
+   * @default {8388608}
+   */
+  batchBytes?: number;
+  /**
    * Skip malformed rows instead of throwing; a function also receives each one.
-   * The count of the last pass is `dataset.skippedRows`.
+   * The count of the last pass is `dataset.skippedRows`. An unclosed quote is
+   * never skipped: it swallows the rest of the file.
    * @default {false}
    */
   skipBadRows?: boolean | ((row: CsvBadRow) => void);
@@ -83,18 +91,31 @@ export interface CsvOptions extends StageOptions, ManyFilesOptions {
    */
   progress?: boolean | string;
   /**
-   * Worker threads that parse in parallel (0 or 1: this thread only), used
-   * when every selected column is numeric (float64, float32, int32); other
-   * columns always parse here, since dictionary codes must come from one
-   * dictionary. Each worker costs ~50 MB of RSS and pays off only when a
-   * core is idle; `"auto"` uses 2 for files of 256 MB or more on machines
-   * with 4 or more cores.
-   * @default {"auto"}
+   * Worker threads that parse in parallel (0 or 1: this thread only). Used
+   * when no column is a dictionary (codes come from one dictionary). Each
+   * worker costs ~50 MB of RSS; on 2 shared cores 2 workers were slower than
+   * one thread (README), so this is opt-in.
+   * @default {0}
    */
-  workers?: number | "auto";
+  workers?: number;
+  /**
+   * Invalid UTF-8 in a string field: `"error"` names the line and column;
+   * `"replace"` reads the bad bytes as U+FFFD.
+   * @default {"error"}
+   */
+  invalidUtf8?: "error" | "replace";
+  /**
+   * The longest row (or header) in bytes; a longer one is an error (an
+   * unclosed quote or a file without line breaks), so memory stays bounded.
+   * @default {67108864}
+   */
+  maxLineBytes?: number;
+  /**
+   * The most columns a file may have.
+   * @default {16384}
+   */
+  maxColumns?: number;
 }
-
-const AUTO_WORKERS_BYTES = 256 << 20;
 
 /** The dataset {@linkcode csv} returns: a RecordBatch dataset that counts skipped rows. */
 export interface CsvDataset extends Dataset<RecordBatch> {
@@ -102,42 +123,34 @@ export interface CsvDataset extends Dataset<RecordBatch> {
   readonly skippedRows: number;
 }
 
-/**
- * The parser's window on the input: the unparsed tail of the previous chunk
- * followed by the next chunk, in one reused buffer, so reading allocates
- * nothing per chunk (garbage ArrayBuffers are freed lazily and inflate RSS).
- */
-class Window {
-  #store = new Uint8Array(0);
-  /** The bytes to parse. */
-  view: Uint8Array = new Uint8Array(0);
+/** What the header and the sample say. */
+interface Head {
+  /** Column names per field position (duplicates renamed). */
+  names: string[];
+  sample: SampledRows;
+  /** Line number of the first data row. */
+  firstLine: number;
+}
 
-  /** Keeps `view` from `from` on and appends `chunk` after it. */
-  append(chunk: Uint8Array, from = 0): void {
-    const carry = this.view.length - from;
-    if (this.#store.length < carry + chunk.length) {
-      const bigger = new Uint8Array(Math.max(carry + chunk.length, 2 * this.#store.length));
-      bigger.set(this.view.subarray(from));
-      this.#store = bigger;
-    } else if (this.view.buffer === this.#store.buffer) {
-      const start = this.view.byteOffset + from;
-      this.#store.copyWithin(0, start, start + carry);
-    } else this.#store.set(this.view.subarray(from));
-    this.#store.set(chunk, carry);
-    this.view = this.#store.subarray(0, carry + chunk.length);
-  }
+/** What to parse and how. */
+interface Plan {
+  kinds: number[];
+  names: string[];
+  order: number[];
+  outNames: string[];
 }
 
 /**
  * A dataset over a CSV file, URL or byte stream, read in bounded chunks and
- * parsed straight into typed arrays (RFC 4180: quoted fields with
- * delimiters, escaped quotes and newlines; CRLF or LF; UTF-8 with or without
- * a BOM). Low-cardinality strings are dictionary-encoded with codes stable
- * for the whole pass. Malformed rows throw an error naming the file, line
- * and field, or are skipped and counted with `skipBadRows`.
+ * parsed straight from bytes into Arrow columns (RFC 4180: quoted fields
+ * with delimiters, escaped quotes and newlines; LF, CRLF or CR endings;
+ * strict UTF-8 with or without a BOM). Numbers are exact (bit-identical to
+ * `Number.parseFloat`; int64 beyond 2^53 without rounding), low-cardinality
+ * strings are dictionary-encoded with codes stable for the whole pass, and
+ * every error names the file, line, column and text.
  *
  * @param source A path, file: or http(s) URL, or a ReadableStream of bytes.
- * @param options Header, delimiter, columns, types, nulls, batchRows, skipBadRows, progress.
+ * @param options Header, delimiter, columns, types, nulls, batch size, bad rows, workers, caps.
  * @returns The dataset.
  * @example
  * ```ts
@@ -161,222 +174,257 @@ export function csv(
   const name = source instanceof ReadableStream ? "stream" : sourceName(source);
   const base = name.split("/").pop() ?? name;
   const where = `Cannot read CSV "${name}"`;
-  const delimiter = options.delimiter ?? ",";
-  if (delimiter.length !== 1 || delimiter.charCodeAt(0) > 127 || /["\r\n]/.test(delimiter)) {
-    throw new RangeError(
-      `${where}: delimiter must be one ASCII character other than a quote or newline, got "${delimiter}"`,
-    );
-  }
-  const batchRows = options.batchRows ?? 65536;
-  if (!Number.isInteger(batchRows) || batchRows < 1) {
-    throw new RangeError(`${where}: batchRows must be a positive integer, got ${batchRows}`);
-  }
-  const sample = options.sampleRows ?? 1000;
-  const header = options.header ?? true;
-  if (!header && !options.names) {
-    throw new TypeError(`${where}: without a header, pass names`);
-  }
-  const nullValues = new Set(options.nullValues ?? [""]);
-  const skip = options.skipBadRows ?? false;
-  const onBad = skip === false ? null : (e: CsvRowError) => {
-    if (typeof skip === "function") skip({ line: e.line, message: e.message });
-  };
-  const valid = new Set(["float64", "float32", "int32", "int64", "bool", "string", "dictionary"]);
-  const declared = options.types;
-  for (const t of typeof declared === "string" ? [declared] : Object.values(declared ?? {})) {
-    if (!valid.has(t)) {
-      throw new RangeError(
-        `${where}: unknown type "${t}" (expected one of ${[...valid].join(", ")})`,
-      );
-    }
-  }
-  const workersOption = options.workers ?? "auto";
-  if (workersOption !== "auto" && !(Number.isInteger(workersOption) && workersOption >= 0)) {
-    throw new RangeError(
-      `${where}: workers must be "auto" or a whole number, got ${workersOption}`,
-    );
-  }
+  const opts = csvOptions(options as Record<string, unknown>, where);
   let skippedRows = 0;
-  const stream = source instanceof ReadableStream ? source : null;
   let streamUsed = false;
-
   const dataset = new Dataset<RecordBatch>(`csv(${base})`, async function* (ctx) {
-    if (stream) {
+    if (source instanceof ReadableStream) {
       if (streamUsed) throw new TypeError(`${where}: a ReadableStream can be read only once`);
       streamUsed = true;
     }
     skippedRows = 0;
-    // Reused read buffers are safe here: every chunk is copied into the window at once.
-    const bytes = await openByteStream(source, "CSV", ctx.signal, 1 << 20, true);
-    const chunks = bytes.chunks();
-    const progress = trackProgress(options.progress, `csv ${base}`, bytes.size, "bytes");
-    let read = 0;
-    const window = new Window();
-    let buf: Uint8Array = window.view;
-    let final = false;
-    const pull = async (): Promise<boolean> => {
-      const r = await chunks.next();
-      if (r.done) {
-        final = true;
-        return false;
-      }
-      read += r.value.length;
-      // The window keeps what is left of buf (a subarray of it, or of a
-      // view the caller trimmed) and appends the chunk.
-      window.view = buf;
-      window.append(r.value);
-      buf = window.view;
-      return true;
-    };
+    const input = await CsvInput.open(source, ctx.signal, where);
     try {
-      // Header and sample rows decide names and types.
-      let got: ReturnType<typeof sampleRows>;
-      while (true) {
-        const more = await pull();
-        got = sampleRows(buf, delimiter.charCodeAt(0), sample + 1, !more);
-        if (!more || got.rows.length > sample || buf.length > (32 << 20)) break;
+      const head = await readHead(input, opts, where);
+      if (head === null) return;
+      const plan = planColumns(head, opts, where);
+      const counts = { skipped: 0 };
+      const parse = opts.workers >= 2 && !plan.kinds.includes(KIND.dictionary)
+        ? parseParallel
+        : parseSerial;
+      const progress = trackProgress(opts.progress, `csv ${base}`, input.size, "bytes");
+      let rows = 0;
+      for await (const b of parse(input, head, plan, opts, where, ctx, counts)) {
+        skippedRows = counts.skipped;
+        rows += b.numRows;
+        progress?.update(input.read, `${rows} rows`);
+        yield b;
       }
-      let start = 0;
-      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
-        buf = buf.subarray(3);
-        got = sampleRows(buf, delimiter.charCodeAt(0), sample + 1, final);
-      }
-      if (got.rows.length === 0) return;
-      let names: string[];
-      let firstLine = 1;
-      if (header) {
-        names = options.names ?? got.rows[0];
-        const h = sampleRows(buf, delimiter.charCodeAt(0), 1, final);
-        start = h.end;
-        firstLine = 2;
-        got.rows.shift();
-      } else names = options.names!;
-      const width = header ? names.length : Math.max(names.length, got.rows[0]?.length ?? 0);
-      if (names.length !== width) {
-        throw new TypeError(
-          `${where}: names has ${names.length} entries, the file has ${width} columns`,
-        );
-      }
-      const selected = options.columns ?? names;
-      const order = selected.map((c) => {
-        const i = names.indexOf(c);
-        if (i < 0) throw new TypeError(`${where}: no column "${c}" (columns: ${names.join(", ")})`);
-        return i;
-      });
-      const types = names.map((n, i) => {
-        if (!order.includes(i)) return null;
-        if (typeof declared === "string") return declared;
-        if (declared?.[n]) return declared[n];
-        return inferType(got.rows.map((r) => r[i] ?? ""), nullValues);
-      });
-      const outNames = order.map((f) => names[f]);
-      const numericOnly = types.every((t) =>
-        t === null || t === "float64" || t === "float32" || t === "int32"
-      );
-      const cores = navigator.hardwareConcurrency ?? 1;
-      const nWorkers = !numericOnly
-        ? 0
-        : workersOption === "auto"
-        ? (bytes.size !== undefined && bytes.size >= AUTO_WORKERS_BYTES && cores >= 4 ? 2 : 0)
-        : workersOption;
-      if (nWorkers >= 2) {
-        const counts = { rows: 0 };
-        // Pieces of whole rows: cut after the last newline outside quotes.
-        const pieces = async function* (): AsyncGenerator<Uint8Array> {
-          let pos = start;
-          while (true) {
-            const cut = final ? buf.length : lastRowBoundary(buf, pos);
-            if (cut > pos) {
-              yield buf.slice(pos, cut);
-              pos = cut;
-            }
-            if (final) return;
-            buf = buf.subarray(pos);
-            pos = 0;
-            if (buf.length > (64 << 20)) {
-              throw new RangeError(`${where}: a row is over 64 MiB long (an unclosed quote?)`);
-            }
-            await pull();
-          }
-        };
-        for await (
-          const b of parallel(pieces(), {
-            workers: nWorkers,
-            setup: {
-              delimiter: delimiter.charCodeAt(0),
-              types,
-              names,
-              order,
-              nullValues: [...nullValues],
-              skipBadRows: onBad !== null,
-            },
-            kinds: order.map((f) => KIND[types[f]!]),
-            names: outNames,
-            batchRows,
-            firstLine,
-            signal: ctx.signal,
-            hold: (bytes) => ctx.hold(bytes + buf.length),
-          })
-        ) {
-          if (b instanceof RowProblem) {
-            if (!onBad) throw new TypeError(`${where}: ${b.message}`);
-            onBad(new CsvRowError(b.reason, b.line));
-            skippedRows++;
-            continue;
-          }
-          counts.rows += b.numRows;
-          progress?.update(read, `${counts.rows} rows`);
-          yield b;
-        }
-        progress?.done(`${counts.rows} rows${skippedRows ? `, ${skippedRows} skipped` : ""}`);
-        return;
-      }
-      const parser = new CsvParser(
-        {
-          delimiter: delimiter.charCodeAt(0),
-          types,
-          names,
-          order,
-          batchRows,
-          nullValues,
-          newDictionary: () => new GrowingDictionary(),
-        },
-        onBad,
-      );
-      parser.line = firstLine;
-      const out: RawBatch[] = [];
-      let pos = start;
-      while (true) {
-        try {
-          pos = parser.parse(buf, pos, final, out);
-        } catch (e) {
-          if (e instanceof CsvRowError) throw new TypeError(`${where}: ${e.message}`, { cause: e });
-          throw e;
-        }
-        skippedRows = parser.skipped;
-        ctx.hold(parser.heldBytes + buf.length);
-        for (const raw of out.splice(0)) {
-          progress?.update(read, `${parser.rows} rows`);
-          yield rawToBatch(raw, outNames);
-        }
-        if (final) break;
-        buf = buf.subarray(pos);
-        pos = 0;
-        if (buf.length > (64 << 20)) {
-          throw new RangeError(
-            `${where}: line ${parser.line} is over 64 MiB long (an unclosed quote?)`,
-          );
-        }
-        await pull();
-      }
-      const last = parser.flush();
-      if (last) yield rawToBatch(last, outNames);
-      progress?.done(`${parser.rows} rows${parser.skipped ? `, ${parser.skipped} skipped` : ""}`);
+      skippedRows = counts.skipped;
+      progress?.done(`${rows} rows${skippedRows ? `, ${skippedRows} skipped` : ""}`);
     } finally {
-      await chunks.return(undefined);
+      await input.close();
       ctx.hold(0);
     }
   }, options);
   Object.defineProperty(dataset, "skippedRows", { get: () => skippedRows });
   return dataset as CsvDataset;
+}
+
+/** Phase 1: the header and the sample rows (null for an empty input). */
+async function readHead(
+  input: CsvInput,
+  opts: CsvPlanOptions,
+  where: string,
+): Promise<Head | null> {
+  const want = opts.sampleRows + (opts.header ? 1 : 0);
+  let sample: SampledRows;
+  for (let first = true;; first = false) {
+    const more = await input.pull();
+    const b = input.buf;
+    if (first && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) input.consume(3);
+    try {
+      sample = sampleRows(input.buf, opts.delimiter, want, !more, opts.maxColumns);
+    } catch (e) {
+      const message = `${where}: ${(e as Error).message}`;
+      throw e instanceof RangeError ? new RangeError(message) : new TypeError(message);
+    }
+    if (!more || sample.rows.length >= want || sample.problem) break;
+    if (sample.rows.length > (opts.header ? 1 : 0) && input.buf.length > (16 << 20)) break;
+    if (sample.rows.length === 0 && input.buf.length > opts.maxLineBytes) {
+      throw new RangeError(
+        `${where}: the first row is over ${opts.maxLineBytes} bytes (no line break; maxLineBytes)`,
+      );
+    }
+  }
+  if (sample.rows.length === 0) {
+    if (sample.problem) throw new TypeError(`${where}: ${sample.problem}`);
+    return null;
+  }
+  let names: string[];
+  let firstLine = 1;
+  if (opts.header) {
+    const header = sample.rows.shift()!;
+    sample.quoted.shift();
+    names = opts.names ?? header;
+    if (names.length !== header.length) {
+      throw new TypeError(
+        `${where}: names has ${names.length} entries, the header has ${header.length} columns`,
+      );
+    }
+    // The header row's own lines (a quoted name may hold a line break).
+    const h = sampleRows(input.buf, opts.delimiter, 1, input.final, opts.maxColumns);
+    if (h.end > opts.maxLineBytes) {
+      throw new RangeError(
+        `${where}: the first row is over ${opts.maxLineBytes} bytes (no line break; maxLineBytes)`,
+      );
+    }
+    if (sample.badUtf8 === 0) {
+      throw new TypeError(`${where}: line 1 (the header) is not valid UTF-8`);
+    }
+    firstLine += h.lines;
+    input.consume(h.end);
+    sample = { ...sample, end: sample.end - h.end };
+  } else {
+    names = opts.names!;
+    const width = sample.rows[0].length;
+    if (names.length !== width) {
+      throw new TypeError(
+        `${where}: names has ${names.length} entries, the file has ${width} columns`,
+      );
+    }
+  }
+  return { names: uniqueNames(names, where), sample, firstLine };
+}
+
+/** Phase 2: the columns to read and their types (declared or inferred from the sample). */
+function planColumns(head: Head, opts: CsvPlanOptions, where: string): Plan {
+  const { names, sample } = head;
+  const selected = opts.columns ?? names;
+  const order = selected.map((c) => {
+    const i = names.indexOf(c);
+    if (i < 0) throw new TypeError(`${where}: no column "${c}" (columns: ${names.join(", ")})`);
+    return i;
+  });
+  const declared = opts.types;
+  if (declared !== null && typeof declared === "object") {
+    for (const c of Object.keys(declared)) {
+      if (!names.includes(c)) {
+        throw new TypeError(
+          `${where}: option "types" names "${c}", which is not a column (columns: ${
+            names.join(", ")
+          })`,
+        );
+      }
+    }
+  }
+  const nulls = new Set(opts.nullValues);
+  const kinds = names.map((n, i) => {
+    if (!order.includes(i)) return KIND.skip;
+    const t: CsvType = typeof declared === "string" ? declared : declared?.[n] ??
+      inferType(sample.rows.map((r) => r[i] ?? ""), sample.quoted.map((q) => q[i] ?? false), nulls);
+    return KIND[t];
+  });
+  return { kinds, names, order, outNames: order.map((f) => names[f]) };
+}
+
+/** The user's skipBadRows callback (or a no-op), or null when bad rows throw. */
+function badRowHandler(opts: CsvPlanOptions): ((e: CsvRowError) => void) | null {
+  const skip = opts.skipBadRows;
+  if (skip === false) return null;
+  return (e) => {
+    if (typeof skip === "function") skip({ line: e.line, message: e.message });
+  };
+}
+
+function rowError(e: unknown, where: string): unknown {
+  if (!(e instanceof CsvRowError)) return e;
+  // A row over maxLineBytes is a limit (RangeError); anything else is bad input.
+  const Kind = e.reason.includes("maxLineBytes") ? RangeError : TypeError;
+  return new Kind(`${where}: ${e.message}`, { cause: e });
+}
+
+/** Phase 3a: parse on this thread. */
+async function* parseSerial(
+  input: CsvInput,
+  head: Head,
+  plan: Plan,
+  opts: CsvPlanOptions,
+  where: string,
+  ctx: StageContext,
+  counts: { skipped: number },
+): AsyncGenerator<RecordBatch> {
+  const parser = new CsvParser({
+    delimiter: opts.delimiter,
+    kinds: plan.kinds,
+    names: plan.names,
+    order: plan.order,
+    batchRows: opts.batchRows,
+    batchBytes: opts.batchBytes,
+    nullValues: opts.nullValues,
+    invalidUtf8: opts.invalidUtf8,
+    maxLineBytes: opts.maxLineBytes,
+  }, badRowHandler(opts));
+  parser.line = head.firstLine;
+  const out: RawBatch[] = [];
+  while (true) {
+    let pos: number;
+    try {
+      pos = parser.parse(input.buf, 0, input.final, out);
+    } catch (e) {
+      throw rowError(e, where);
+    }
+    counts.skipped = parser.skipped;
+    input.consume(pos);
+    ctx.hold(parser.heldBytes + input.heldBytes);
+    for (const raw of out.splice(0)) yield rawToBatch(raw, plan.outNames);
+    if (input.final) break;
+    if (input.buf.length > opts.maxLineBytes) {
+      throw new RangeError(
+        `${where}: line ${parser.line} is over ${opts.maxLineBytes} bytes long (an unclosed quote? maxLineBytes)`,
+      );
+    }
+    await input.pull();
+  }
+  const last = parser.flush();
+  if (last) yield rawToBatch(last, plan.outNames);
+}
+
+/** Phase 3b: parse whole-row pieces on workers, batches in file order. */
+async function* parseParallel(
+  input: CsvInput,
+  head: Head,
+  plan: Plan,
+  opts: CsvPlanOptions,
+  where: string,
+  ctx: StageContext,
+  counts: { skipped: number },
+): AsyncGenerator<RecordBatch> {
+  const onBad = badRowHandler(opts);
+  const pieces = async function* (): AsyncGenerator<Uint8Array> {
+    while (true) {
+      const cut = input.final ? input.buf.length : lastRowBoundary(input.buf, 0);
+      if (cut > 0) {
+        yield input.buf.slice(0, cut);
+        input.consume(cut);
+      }
+      if (input.final) return;
+      if (input.buf.length > opts.maxLineBytes) {
+        throw new RangeError(
+          `${where}: a row is over ${opts.maxLineBytes} bytes long (an unclosed quote? maxLineBytes)`,
+        );
+      }
+      await input.pull();
+    }
+  };
+  for await (
+    const b of parallel(pieces(), {
+      workers: opts.workers,
+      setup: {
+        delimiter: opts.delimiter,
+        kinds: plan.kinds,
+        names: plan.names,
+        order: plan.order,
+        batchRows: 1 << 30,
+        batchBytes: 2 ** 31,
+        nullValues: opts.nullValues,
+        invalidUtf8: opts.invalidUtf8,
+        maxLineBytes: opts.maxLineBytes,
+      },
+      skipBadRows: onBad !== null,
+      names: plan.outNames,
+      batchRows: opts.batchRows,
+      firstLine: head.firstLine,
+      signal: ctx.signal,
+      hold: (bytes) => ctx.hold(bytes + input.heldBytes),
+    })
+  ) {
+    if (b instanceof RowProblem) {
+      if (!onBad || b.fatal) throw rowError(new CsvRowError(b.reason, b.line, b.fatal), where);
+      counts.skipped++;
+      onBad(new CsvRowError(b.reason, b.line));
+      continue;
+    }
+    yield b;
+  }
 }

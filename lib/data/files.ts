@@ -328,29 +328,19 @@ export class FilesDataset extends Dataset<RecordBatch> {
     };
     const readerOptions = { ...options.reader };
     this.#skipped = 0;
-    let u = 0;
-    while (u < units.length) {
-      ctx.signal?.throwIfAborted();
-      // A run: consecutive units of the same file, read through one reader.
-      const file = units[u].file;
-      const groups: number[] = [];
-      while (u < units.length && units[u].file === file) groups.push(units[u++].rowGroup);
-      const f = plan.files[file];
-      let reader: Dataset<RecordBatch>;
+    // Runs: consecutive units of the same file, read through one reader.
+    const runs: { file: number; groups: number[] }[] = [];
+    for (const unit of units) {
+      const last = runs[runs.length - 1];
+      if (last && last.file === unit.file) last.groups.push(unit.rowGroup);
+      else runs.push({ file: unit.file, groups: [unit.rowGroup] });
+    }
+    const makeReader = (f: FileEntry, groups: number[]): Dataset<RecordBatch> | null => {
       if (plan.format === "parquet") {
+        if (readColumns && readColumns.length === 0) return null; // only partition columns
         const meta = f.metadata as FileMetaData;
         const row_groups = groups.map((g) => meta.row_groups[g]);
-        if (readColumns && readColumns.length === 0) {
-          // Only partition columns: the row counts come from the footer.
-          for (const g of row_groups) {
-            const batch = assemble(makeBatch([], [], Number(g.num_rows)), f);
-            rowsDone += Number(g.num_rows);
-            progress?.update(rowsDone);
-            if (batch) yield batch;
-          }
-          continue;
-        }
-        reader = parquet(f.source, {
+        return parquet(f.source, {
           ...readerOptions,
           columns: readColumns,
           metadata: {
@@ -359,24 +349,74 @@ export class FilesDataset extends Dataset<RecordBatch> {
             num_rows: row_groups.reduce((s, g) => s + g.num_rows, 0n),
           },
         });
-      } else if (plan.format === "csv") {
-        reader = csv(f.source, {
-          ...readerOptions,
-          ...(readColumns?.length ? { columns: readColumns } : {}),
-        });
-      } else {
-        reader = arrow(f.source, {
-          ...readerOptions,
-          ...(readColumns?.length ? { columns: readColumns } : {}),
-        });
       }
-      for await (const b of reader.iterate({ signal: ctx.signal })) {
-        rowsDone += b.numRows;
-        progress?.update(rowsDone);
-        const batch = assemble(b, f);
-        if (batch) yield batch;
+      const columns = readColumns?.length ? { columns: readColumns } : {};
+      return plan.format === "csv"
+        ? csv(f.source, { ...readerOptions, ...columns })
+        : arrow(f.source, { ...readerOptions, ...columns });
+    };
+    // The next file starts (its first batch is pulled) while this one is read,
+    // so a remote file's first request overlaps the previous file's decoding:
+    // at most two files are open, each with its own abort for clean-up.
+    interface Open {
+      f: FileEntry;
+      groups: number[];
+      reader: Dataset<RecordBatch> | null;
+      it?: AsyncGenerator<RecordBatch, void, undefined>;
+      first?: Promise<IteratorResult<RecordBatch, void>>;
+      stop?: AbortController;
+    }
+    const start = (r: number): Open | null => {
+      const run = runs[r];
+      if (!run) return null;
+      const f = plan.files[run.file];
+      const reader = makeReader(f, run.groups);
+      if (!reader) return { f, groups: run.groups, reader };
+      const stop = new AbortController();
+      const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
+      const it = reader.iterate({ signal });
+      const first = it.next();
+      first.catch(() => {}); // awaited below, or abandoned on stop
+      return { f, groups: run.groups, reader, it, first, stop };
+    };
+    const close = async (o: Open | null) => {
+      if (!o?.it) return;
+      o.stop!.abort(new DOMException("files: pass ended", "AbortError"));
+      await o.first!.catch(() => {});
+      await o.it.return(undefined).catch(() => {});
+    };
+    let current: Open | null = null;
+    let next: Open | null = null;
+    try {
+      current = start(0);
+      for (let r = 0; r < runs.length; r++) {
+        ctx.signal?.throwIfAborted();
+        next = start(r + 1);
+        const { f, reader } = current!;
+        if (!reader) {
+          const meta = f.metadata as FileMetaData;
+          for (const g of current!.groups) {
+            const rows = Number(meta.row_groups[g].num_rows);
+            const batch = assemble(makeBatch([], [], rows), f);
+            rowsDone += rows;
+            progress?.update(rowsDone);
+            if (batch) yield batch;
+          }
+        } else {
+          for (let res = await current!.first!; !res.done; res = await current!.it!.next()) {
+            rowsDone += res.value.numRows;
+            progress?.update(rowsDone);
+            const batch = assemble(res.value, f);
+            if (batch) yield batch;
+          }
+          this.#skipped += (reader as { skippedRows?: number }).skippedRows ?? 0;
+        }
+        current = next;
+        next = null;
       }
-      this.#skipped += (reader as { skippedRows?: number }).skippedRows ?? 0;
+    } finally {
+      await close(next);
+      await close(current);
     }
     progress?.done();
   }
@@ -399,9 +439,9 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T
  * (`month=3/`) become typed columns; `partitions` and `where` prune files
  * and Parquet row groups before they are read; only projected column chunks
  * are fetched (nearby ranges coalesced, at most `remote.concurrency`
- * requests per file in flight). Files are read one after another, so memory
- * stays bounded by one row group and its read-ahead, whatever the dataset's
- * size. `parquet()`, `csv()` and `arrow()` hand lists, folders, globs and
+ * requests per file in flight). Files are read one after another, the next
+ * one starting while the current one is read, so memory stays bounded by
+ * two files' row group and read-ahead, whatever the dataset's size. `parquet()`, `csv()` and `arrow()` hand lists, folders, globs and
  * s3:// sources to this function.
  *
  * @param source A list, folder, glob or s3:// prefix (or one file).

@@ -1,7 +1,8 @@
 import { type Data, type DataType, Float64, type RecordBatch, vectorFromArray } from "apache-arrow";
 import { boolData, fixedData, GrowingDictionary, makeBatch, packValidity } from "./_batch.ts";
 import { Dataset, type StageOptions } from "./dataset.ts";
-import { openByteStream, sourceName } from "./_source.ts";
+import { sourceName } from "./_source.ts";
+import { CsvInput } from "./_csv_input.ts";
 import { trackProgress } from "./_progress.ts";
 
 /** Options for {@linkcode jsonl}. */
@@ -21,7 +22,20 @@ export interface JsonlOptions extends StageOptions {
    * @default {false}
    */
   progress?: boolean | string;
+  /**
+   * Invalid UTF-8 in a line: `"error"` names the line; `"replace"` reads the bad bytes as U+FFFD.
+   * @default {"error"}
+   */
+  invalidUtf8?: "error" | "replace";
 }
+
+const OPTIONS: Record<string, (v: unknown) => boolean> = {
+  columns: (v) => Array.isArray(v) && v.every((s) => typeof s === "string"),
+  batchRows: (v) => Number.isInteger(v) && (v as number) >= 1,
+  progress: (v) => typeof v === "boolean" || typeof v === "string",
+  invalidUtf8: (v) => v === "error" || v === "replace",
+  signal: () => true,
+};
 
 type Kind = "number" | "bool" | "string" | "other";
 
@@ -61,30 +75,59 @@ export function jsonl(
   const name = source instanceof ReadableStream ? "stream" : sourceName(source);
   const base = name.split("/").pop() ?? name;
   const where = `Cannot read JSONL "${name}"`;
-  const batchRows = options.batchRows ?? 65536;
-  if (!Number.isInteger(batchRows) || batchRows < 1) {
-    throw new RangeError(`${where}: batchRows must be a positive integer, got ${batchRows}`);
+  for (const [k, v] of Object.entries(options)) {
+    if (!(k in OPTIONS)) {
+      throw new TypeError(
+        `${where}: unknown option "${k}" (options: ${Object.keys(OPTIONS).join(", ")})`,
+      );
+    }
+    if (v !== undefined && !OPTIONS[k](v)) {
+      throw new TypeError(`${where}: option "${k}" has a wrong type or value: ${String(v)}`);
+    }
   }
+  const batchRows = options.batchRows ?? 65536;
+  const decoder = new TextDecoder("utf-8", {
+    fatal: (options.invalidUtf8 ?? "error") === "error",
+    ignoreBOM: true,
+  });
   let streamUsed = false;
   return new Dataset<RecordBatch>(`jsonl(${base})`, async function* (ctx) {
     if (source instanceof ReadableStream) {
       if (streamUsed) throw new TypeError(`${where}: a ReadableStream can be read only once`);
       streamUsed = true;
     }
-    const stream = await openByteStream(source, "JSONL", ctx.signal);
-    const chunks = stream.chunks();
-    const progress = trackProgress(options.progress, `jsonl ${base}`, stream.size, "bytes");
-    const decoder = new TextDecoder();
+    const input = await CsvInput.open(source, ctx.signal, where, "JSONL");
+    const progress = trackProgress(options.progress, `jsonl ${base}`, input.size, "bytes");
     let columns = options.columns ?? null;
     let kinds: (Kind | null)[] = [];
     let dictionaries: (GrowingDictionary | null)[] = [];
     let rows: Record<string, unknown>[] = [];
     let rowLines: number[] = [];
     let line = 0;
-    let read = 0;
+    let known: Set<string> | null = null;
+    const add = (text: string) => {
+      const row = parseLine(text, line, where);
+      if (known !== null) {
+        for (const k in row) {
+          if (!known.has(k)) {
+            throw new TypeError(
+              `${where}: line ${line} has the key "${k}", which the first ${batchRows} rows did not have; pass columns to read it (or to leave it out)`,
+            );
+          }
+        }
+      }
+      rows.push(row);
+      rowLines.push(line);
+    };
 
     const build = (): RecordBatch => {
-      if (columns === null) columns = Object.keys(rows[0] ?? {});
+      if (columns === null) {
+        // The schema: every key of the first batch, in first-seen order.
+        const keys = new Set<string>();
+        for (const r of rows) for (const k in r) keys.add(k);
+        columns = [...keys];
+        known = keys;
+      }
       if (kinds.length === 0) {
         kinds = columns.map((c) => {
           for (const r of rows) {
@@ -144,36 +187,45 @@ export function jsonl(
       return batch;
     };
 
-    let carry = "";
     try {
-      for await (const chunk of chunks) {
-        read += chunk.length;
-        const text = carry + decoder.decode(chunk, { stream: true });
-        const lines = text.split("\n");
-        carry = lines.pop()!;
-        for (const l of lines) {
+      let scanned = 0; // bytes of buf already searched for a line break
+      while (true) {
+        const more = await input.pull();
+        let buf = input.buf;
+        let start = 0;
+        for (let nl = buf.indexOf(10, scanned); nl !== -1 || !more; nl = buf.indexOf(10, start)) {
+          const stop = nl === -1 ? buf.length : nl;
+          if (stop === start && nl === -1) break;
           line++;
-          if (l.trim() === "") continue;
-          rows.push(parseLine(l, line, where));
-          rowLines.push(line);
+          let text: string;
+          try {
+            text = decoder.decode(buf.subarray(start, stop));
+          } catch {
+            throw new TypeError(
+              `${where}: line ${line} is not valid UTF-8 (invalidUtf8: "replace" reads it with U+FFFD)`,
+            );
+          }
+          start = stop + 1;
+          if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+          if (text.trim() !== "") add(text);
           if (rows.length === batchRows) {
             const b = build();
-            ctx.hold(carry.length * 2);
-            progress?.update(read);
+            ctx.hold(input.heldBytes);
+            progress?.update(input.read);
             yield b;
+            buf = input.buf;
           }
+          if (nl === -1) break;
         }
-      }
-      carry += decoder.decode();
-      if (carry.trim() !== "") {
-        line++;
-        rows.push(parseLine(carry, line, where));
-        rowLines.push(line);
+        if (!more) break;
+        input.consume(start);
+        // Only the new bytes are searched next time: a long line costs linear time.
+        scanned = input.buf.length;
       }
       if (rows.length > 0) yield build();
       progress?.done();
     } finally {
-      await chunks.return(undefined);
+      await input.close();
       ctx.hold(0);
     }
   }, options);

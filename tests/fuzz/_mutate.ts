@@ -95,7 +95,8 @@ const common: Mutation[] = [
     const out = b.slice();
     const end = r() < 0.5;
     const p = end ? Math.max(0, b.length - 4) : 0;
-    out.set(enc.encode(pick(r, ["PAR1", "ARRO", "\x00\x00\x00\x00", '{"a"', "a,b\n"])), p);
+    const magic = enc.encode(pick(r, ["PAR1", "ARRO", "\x00\x00\x00\x00", '{"a"', "a,b\n"]));
+    out.set(magic.subarray(0, out.length - p), p);
     return { label: `wrong magic at the ${end ? "end" : "start"}`, bytes: out };
   },
 ];

@@ -84,6 +84,13 @@ async function duckdb() {
 
 const quote = (p: string) => `'${p.replaceAll("'", "''")}'`;
 
+function csvReference(db: { run(sql: string): Promise<Read> }, path: string): Promise<Read> {
+  return db.run(
+    `select * from read_csv(${quote(path)}, header = true, delim = ',', quote = '"', ` +
+      `escape = '"', all_varchar = true, allow_quoted_nulls = false, auto_detect = true)`,
+  );
+}
+
 async function reference(format: Format, path: string): Promise<Read> {
   if (format === "arrow") {
     const table = tableFromIPC(await Deno.readFile(path));
@@ -91,10 +98,27 @@ async function reference(format: Format, path: string): Promise<Read> {
   }
   const db = await duckdb();
   if (format === "csv") {
-    return await db.run(
-      `select * from read_csv(${quote(path)}, header = true, delim = ',', quote = '"', ` +
-        `escape = '"', all_varchar = true, allow_quoted_nulls = false, auto_detect = true)`,
-    );
+    try {
+      return await csvReference(db, path);
+    } catch (e) {
+      // DuckDB's sniffer refuses mixed CR/LF/CRLF endings: compare with
+      // DuckDB on the same bytes with every line ending made LF.
+      const bytes = await Deno.readFile(path);
+      if (!bytes.includes(13)) throw e;
+      const lf = `${path}.lf.csv`;
+      const out = new Uint8Array(bytes.length);
+      let n = 0;
+      for (let i = 0; i < bytes.length; i++) {
+        if (bytes[i] !== 13) out[n++] = bytes[i];
+        else if (bytes[i + 1] !== 10) out[n++] = 10; // CR alone → LF; CRLF → its LF
+      }
+      await Deno.writeFile(lf, out.subarray(0, n));
+      try {
+        return await csvReference(db, lf);
+      } finally {
+        await Deno.remove(lf);
+      }
+    }
   }
   if (format === "jsonl") {
     return await db.run(

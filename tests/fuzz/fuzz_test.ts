@@ -40,6 +40,15 @@ Deno.test("fuzz: the same seed gives the same variants", () => {
   assert.notDeepEqual(a.map((v) => v.label), c.map((v) => v.label));
 });
 
+Deno.test("fuzz: mutations of tiny inputs never throw (the driver must not die)", () => {
+  for (const format of ["csv", "jsonl", "arrow", "parquet"] as const) {
+    for (let n = 0; n <= 12; n++) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37) & 0xff);
+      for (const v of variants(bytes, format, n + 1, 200)) assert.ok(v.bytes instanceof Uint8Array);
+    }
+  }
+});
+
 Deno.test("fuzz: the comparison finds a changed value and forgives only documented conventions", () => {
   const read = (rows: (string | null)[][]) => ({ ok: true, names: ["a", "b"], rows });
   assert.equal(difference(read([["1", "x"]]), read([["1.0", "x"]])), null);

@@ -1,0 +1,185 @@
+/**
+ * The common case in one tight loop: rows whose selected fields are all
+ * unquoted numbers (float64, float32, int32, int64) and skipped fields, ending in
+ * LF, CRLF or CR (empty fields are nulls). Up to 15 significant digits without an exponent are read
+ * inline (Clinger: one exact multiplication or division, the same double
+ * `Number.parseFloat` gives); longer or exponent numbers go through
+ * `parseFloatAt`. The first row that is anything else (a quote, an empty
+ * field, junk, a wrong field count) stops the loop, and the parser's general
+ * row reader takes it from its start, errors included.
+ * @module
+ */
+import { type ColumnBuffer, KIND } from "./_csv_column.ts";
+import { intEnd, intHi, intLo, numEnd, numLong, parseFloatAt, parseIntAt } from "./_csv_number.ts";
+
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+const POW10 = new Float64Array(23);
+for (let i = 0; i < 23; i++) POW10[i] = 10 ** i;
+
+/** What the loop reads and writes (the parser refreshes `outs` after growing or flushing). */
+export interface FastState {
+  kinds: Int32Array;
+  /** Per field: the typed array its values go to (null for skipped fields; int64: 2 words a row). */
+  outs: (Float64Array | Float32Array | Int32Array | null)[];
+  /** Per field: 1 while its numbers have more than 15 digits (then the general reader goes first). */
+  long: Uint8Array;
+  /** Per field: its validity bytes once it has had a null (set to 1 here), else null. */
+  valids: (Uint8Array | null)[];
+  delim: number;
+  /** Whether an empty field is null (nullValues holds ""). */
+  emptyNull: boolean;
+  /** The next row index; updated. */
+  r: number;
+  /** Stop before this row index (capacity or batch end). */
+  stop: number;
+}
+
+/** Points the state at the columns' current arrays, from row r up to `stop` (exclusive) rows. */
+export function prepareFast(
+  st: FastState,
+  cols: (ColumnBuffer | null)[],
+  r: number,
+  cap: number,
+  byBytes: number,
+): void {
+  st.r = r;
+  st.stop = Math.min(cap, byBytes);
+  for (let f = 0; f < cols.length; f++) {
+    const c = cols[f];
+    st.outs[f] = c === null
+      ? null
+      : c.kind === KIND.float64
+      ? c.f64
+      : c.kind === KIND.float32
+      ? c.f32
+      : c.kind === KIND.int64
+      ? c.w32
+      : c.i32;
+    st.valids[f] = c === null ? null : c.valid;
+  }
+}
+
+/** Whether every kind can take the fast path. */
+export function fastKinds(kinds: ArrayLike<number>): boolean {
+  for (let i = 0; i < kinds.length; i++) {
+    const k = kinds[i];
+    if (
+      k !== KIND.skip && k !== KIND.float64 && k !== KIND.float32 && k !== KIND.int32 &&
+      k !== KIND.int64
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Parses whole rows from `pos` while they are plain; `end` must be just after
+ * a line break (so no read passes the buffer). Returns the offset after the
+ * last row taken; `st.r` counts them.
+ */
+export function fastRows(buf: Uint8Array, pos: number, end: number, st: FastState): number {
+  const kinds = st.kinds;
+  const outs = st.outs;
+  const valids = st.valids;
+  const long = st.long;
+  const delim = st.delim;
+  const width = kinds.length;
+  const stop = st.stop;
+  let r = st.r;
+  let done = pos;
+  rows: while (r < stop && done < end) {
+    let p = done;
+    for (let f = 0; f < width; f++) {
+      const kind = kinds[f];
+      let c = buf[p];
+      if (kind === KIND.skip) {
+        while (c !== delim && c !== LF && c !== CR) {
+          if (c === QUOTE) break rows;
+          c = buf[++p];
+        }
+      } else if (c === delim || c === LF || c === CR) {
+        // An empty field: null, once the column has validity bytes (the general
+        // reader makes them at the column's first null).
+        const valid = valids[f];
+        if (!st.emptyNull || valid === null) break rows;
+        valid[r] = 0;
+      } else if (kind === KIND.int64) {
+        parseIntAt(buf, p, end);
+        if (intEnd < 0) break rows;
+        const w = outs[f]!;
+        w[2 * r] = intLo | 0;
+        w[2 * r + 1] = intHi;
+        p = intEnd;
+        c = buf[p];
+        const valid = valids[f];
+        if (valid !== null) valid[r] = 1;
+      } else if (long[f] === 1 && kind !== KIND.int32) {
+        // A column of long numbers: the general reader at once (no second scan).
+        const v = parseFloatAt(buf, p, end);
+        p = numEnd;
+        if (p < 0) break rows;
+        if (!numLong) long[f] = 0;
+        c = buf[p];
+        outs[f]![r] = v;
+        const valid = valids[f];
+        if (valid !== null) valid[r] = 1;
+      } else {
+        const s0 = p;
+        let neg = false;
+        if (c === 45) {
+          neg = true;
+          c = buf[++p];
+        } else if (c === 43) c = buf[++p];
+        const d0 = p;
+        let mant = 0;
+        while (c >= 48 && c <= 57) {
+          mant = mant * 10 + (c - 48);
+          c = buf[++p];
+        }
+        let digits = p - d0;
+        let scale = 0;
+        if (c === 46) {
+          const f0 = ++p;
+          c = buf[p];
+          while (c >= 48 && c <= 57) {
+            mant = mant * 10 + (c - 48);
+            c = buf[++p];
+          }
+          scale = p - f0;
+          digits += scale;
+        }
+        if (digits === 0) break rows;
+        let v: number;
+        if (digits > 15 || c === 101 || c === 69) {
+          // Long mantissas and exponents: the exact general reader.
+          if (kind === KIND.int32) break rows;
+          if (digits > 15) long[f] = 1;
+          v = parseFloatAt(buf, s0, end);
+          p = numEnd;
+          if (p < 0) break rows;
+          c = buf[p];
+        } else {
+          v = scale === 0 ? mant : mant / POW10[scale];
+          if (neg) v = -v;
+          if (kind === KIND.int32 && (scale !== 0 || v > 2147483647 || v < -2147483648)) break rows;
+        }
+        outs[f]![r] = v;
+        const valid = valids[f];
+        if (valid !== null) valid[r] = 1;
+      }
+      if (f < width - 1) {
+        if (c !== delim) break rows;
+        p++;
+      } else if (c === LF) p++;
+      else if (c === CR) p += buf[p + 1] === LF ? 2 : 1;
+      else break rows;
+    }
+    r++;
+    done = p;
+  }
+  st.r = r;
+  return done;
+}
