@@ -15,7 +15,6 @@ const PROTOCOL = "lib/memory/_kernel_protocol.ts";
 const ALLOWED_PRIVATE: Record<string, string> = {
   [`kernel/_reporter.ts -> ${PROTOCOL}`]: "the session timeline's store",
   [`kernel/_report.ts -> ${PROTOCOL}`]: "the largest mover in the cell line",
-  [`kernel/_reporter.ts -> ${PROTOCOL}`]: "the session timeline the reporter feeds",
   [`kernel/agent.ts -> ${PROTOCOL}`]: "the engine's breakdown and the session figure",
 };
 
