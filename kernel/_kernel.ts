@@ -11,7 +11,7 @@ import { Engine, Out } from "./_engine.ts";
 import { Poller } from "./_poll.ts";
 import { readRss, resetPeak } from "./_proc.ts";
 import { type CellReport, formatReport, makeReport, notable } from "./_report.ts";
-import type { CellMark, TimelineData } from "./_timeline_view.ts";
+import { type SessionCell, SessionTimeline } from "../lib/memory/_kernel_protocol.ts";
 import { build, type Frames, header, Signer, split } from "./_wire.ts";
 import type { AgentSample, ReportMode } from "./agent.ts";
 
@@ -95,9 +95,7 @@ export class Kernel {
   #rssStart = 0;
   #peakPerCell = true;
   // Timeline.
-  #tl: TimelineData = { t: [], rss: [], marks: [], events: [] };
-  #tlStride = 1;
-  #tlTick = 0;
+  #tl = new SessionTimeline(100);
   #sampler: ReturnType<typeof setInterval> | undefined;
 
   constructor(conn: ConnectionInfo, options: { cwd: string; mode: ReportMode }) {
@@ -557,15 +555,12 @@ export class Kernel {
     const proc = readRss(engine.pid);
     const rssStart = this.#rssStart;
     const rssEnd = proc?.rss ?? 0;
-    const mark: CellMark = {
-      cell: cur.count,
-      start: (start - this.#t0) / 1000,
-      end: (end - this.#t0) / 1000,
+    const mark: SessionCell = {
+      label: `[${cur.count ?? "?"}]`,
+      start: start - this.#t0,
+      end: end - this.#t0,
       rss: rssEnd,
       peak: proc ? Math.max(proc.hwm, rssEnd) : 0,
-      heap: null,
-      tensors: null,
-      tensorBytes: null,
     };
     if (this.mode !== "off" && !cur.silent) {
       const before = this.#lastSample;
@@ -590,16 +585,17 @@ export class Kernel {
         s.site = s.site.replace("<anonymous>", `cell [${cur.count}]`)
           .replace(/^cell:(\d+:\d+)$/, `cell [${cur.count}]:$1`);
       }
-      mark.heap = report.heap;
+      mark.heapUsed = report.heap;
       mark.tensors = report.tensors;
       mark.tensorBytes = report.tensorBytes;
+      mark.breakdown = after?.breakdown;
       if (grace) await grace;
       if (this.mode === "on" || notable(report)) this.#showReport(report, cur);
     } else if (this.mode === "off") {
       // The next report's deltas would otherwise span the cells run with the report off.
       this.#lastSample = null;
     }
-    this.#addMark(mark);
+    this.#tl.cell(mark);
     this.#rssStart = rssEnd;
     if (this.#peakPerCell) this.#peakPerCell = resetPeak(engine.pid);
     if (grace) await grace;
@@ -678,7 +674,7 @@ export class Kernel {
       this.mode = msg.mode as ReportMode;
       data = this.mode;
     } else if (msg.op === "timeline") {
-      data = this.#tl;
+      data = this.#tl.toJSON();
     }
     await writeLine(conn, { rid: msg.rid, data });
   }
@@ -723,26 +719,12 @@ export class Kernel {
   #sample(): void {
     const engine = this.#engine;
     if (!engine) return;
-    // Keep at most ~20k points: when full, halve the resolution of what is kept.
-    if (this.#tlTick++ % this.#tlStride !== 0) return;
     const r = readRss(engine.pid);
-    if (!r) return;
-    this.#tl.t.push(+((performance.now() - this.#t0) / 1000).toFixed(3));
-    this.#tl.rss.push(r.rss);
-    if (this.#tl.t.length >= 20_000) {
-      this.#tl.t = this.#tl.t.filter((_, i) => i % 2 === 0);
-      this.#tl.rss = this.#tl.rss.filter((_, i) => i % 2 === 0);
-      this.#tlStride *= 2;
-    }
-  }
-
-  #addMark(mark: CellMark): void {
-    this.#tl.marks.push(mark);
-    if (this.#tl.marks.length > 10_000) this.#tl.marks.shift();
+    if (r) this.#tl.sample(performance.now() - this.#t0, r.rss);
   }
 
   #event(label: string): void {
-    this.#tl.events.push({ t: +((performance.now() - this.#t0) / 1000).toFixed(3), label });
+    this.#tl.event(performance.now() - this.#t0, label);
   }
 }
 

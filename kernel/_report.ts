@@ -4,6 +4,7 @@
  */
 import type { AgentSample } from "./agent.ts";
 import { humanBytes } from "../lib/plot/human_bytes.ts";
+import { largestMover } from "../lib/memory/_kernel_protocol.ts";
 import { escapeHtml } from "../lib/plot/escape_html.ts";
 
 /** The numbers of one cell's report (also sent as the output's metadata `memkit`). */
@@ -32,6 +33,10 @@ export interface CellReport {
   survivors: number;
   survivorBytes: number;
   sites: AgentSample["sites"];
+  /** The part of RSS that changed most over the cell (lib/memory's breakdown), or null. */
+  mover: string | null;
+  /** The parts of the engine's RSS at the cell's end (null when the agent could not read them). */
+  breakdown: AgentSample["breakdown"];
 }
 
 const MiB = 1024 * 1024;
@@ -74,6 +79,8 @@ export function makeReport(
     survivors: after?.survivors ?? 0,
     survivorBytes: after?.survivorBytes ?? 0,
     sites: after?.sites ?? [],
+    mover: largestMover(before?.breakdown, after?.breakdown),
+    breakdown: after?.breakdown ?? null,
   };
 }
 
@@ -102,6 +109,7 @@ export function formatReport(r: CellReport): { text: string; html: string } {
   if (r.gpu && r.gpu.backend === "webgpu") {
     parts.push(`GPU ${bytes(r.gpu.inUse)} in use, ${bytes(r.gpu.pooled)} pooled`);
   } else if (r.gpu && r.gpu.backend === "wasm") parts.push(`wasm heap ${bytes(r.gpu.wasmHeap)}`);
+  if (r.mover) parts.push(r.mover);
   const line = `memkit · ${parts.join(" · ")}`;
   let warn = "";
   if (r.survivors > 0) {

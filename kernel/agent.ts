@@ -12,7 +12,7 @@
  * first.
  * @module
  */
-import type { TimelineData, TimelineView } from "./_timeline_view.ts";
+import type { EngineBreakdown, SessionView, TimelineData } from "../lib/memory/_kernel_protocol.ts";
 // None of these three loads tfjs: a Symbol.for key, the tensor-event hub
 // (which finds tfjs's engine when tfjs creates it) and the dtype byte table.
 import { LEAK_TRACKER_KEY, type LeakTrackerHook } from "../lib/dispose/leak_tracker_hook.ts";
@@ -43,6 +43,8 @@ export interface AgentSample {
    * `memkit.sites(true)`; empty otherwise.
    */
   sites: { site: string; count: number; bytes: number; shape?: number[]; dtype?: string }[];
+  /** The parts of the engine's RSS at the cell's end (lib/memory's breakdown); null if unreadable. */
+  breakdown: EngineBreakdown | null;
 }
 
 /** Options of {@linkcode startAgent}. */
@@ -72,7 +74,7 @@ let tfEngine: TfEngineLike | null = null;
 let cellTensors = new Map<number, { bytes: number; site: string }>();
 let withSites = false;
 let mode: ReportMode = "on";
-let gpuReader: (() => AgentSample["gpu"]) | null | undefined;
+let gpuReader: (() => AgentSample["gpu"] & { hostGpu: number }) | null | undefined;
 
 /**
  * Counts each tensor created and disposed through memkit's tensor-event hub
@@ -133,9 +135,18 @@ async function loadGpuReader(): Promise<void> {
   if (!factory || !String(factory).includes("firstUse")) return;
   try {
     const { gpuMemory } = await import("../lib/backend/gpu_memory.ts");
+    const { loadHostGpuBytes } = await import("../lib/memory/_kernel_protocol.ts");
+    const hostGpuBytes = await loadHostGpuBytes();
     gpuReader = () => {
       const m = gpuMemory();
-      return { backend: m.backend, inUse: m.inUse, pooled: m.pooled, wasmHeap: m.wasmHeap };
+      const host = hostGpuBytes(m);
+      return {
+        backend: m.backend,
+        inUse: m.inUse,
+        pooled: m.pooled,
+        wasmHeap: m.wasmHeap,
+        hostGpu: host,
+      };
     };
   } catch {
     gpuReader = null;
@@ -174,23 +185,39 @@ async function sample(): Promise<AgentSample> {
     s.bytes += found ? found.bytes : t.bytes;
   }
   cellTensors = new Map();
-  let gpu: AgentSample["gpu"] = null;
+  let gpu: ReturnType<NonNullable<typeof gpuReader>> | null = null;
   try {
     gpu = gpuReader ? gpuReader() : null;
   } catch {
     gpu = null;
   }
+  const breakdown = await readEngineBreakdown(gpu?.wasmHeap ?? 0, gpu?.hostGpu ?? 0);
   return {
     heapUsed: mem.heapUsed,
     external: mem.external,
     tf: tfEngine
       ? { numTensors: tfEngine.state.numTensors, numBytes: tfEngine.state.numBytes }
       : null,
-    gpu,
+    gpu: gpu &&
+      { backend: gpu.backend, inUse: gpu.inUse, pooled: gpu.pooled, wasmHeap: gpu.wasmHeap },
     survivors,
     survivorBytes,
     sites: [...bySite.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 5),
+    breakdown,
   };
+}
+
+/** The parts of the engine's RSS, through lib/memory's kernel protocol (loaded at the first cell). */
+async function readEngineBreakdown(
+  wasmHeap: number,
+  gpuStaging: number,
+): Promise<EngineBreakdown | null> {
+  try {
+    const { engineBreakdown } = await import("../lib/memory/_kernel_protocol.ts");
+    return engineBreakdown({ wasmHeap, gpuStaging });
+  } catch {
+    return null;
+  }
 }
 
 let conn: Deno.TcpConn | null = null;
@@ -270,8 +297,8 @@ export interface KernelHandle {
   report(mode: ReportMode): Promise<ReportMode>;
   /** Turns recording of tensor creation sites on or off (each tensor then costs a stack trace). */
   sites(on: boolean): boolean;
-  /** The session timeline so far: engine RSS with each cell as a mark; displays itself. */
-  timeline(): Promise<TimelineView>;
+  /** The session timeline so far: engine RSS and its parts, each cell a band; displays itself. */
+  timeline(): Promise<SessionView>;
 }
 
 /**
@@ -300,6 +327,12 @@ export async function startAgent(options: AgentOptions): Promise<void> {
     Deno.addSignalListener("SIGINT", () => {});
   } catch {
     // no signals on this platform
+  }
+  try {
+    // Before any notebook code: what lib/memory cannot name now is the runtime's own.
+    (await import("../lib/memory/_kernel_protocol.ts")).markEngineStart();
+  } catch {
+    // no /proc or FFI: the breakdown leaves it unexplained
   }
   conn = await Deno.connect({ hostname: "127.0.0.1", port: options.port });
   conn.setNoDelay(true);
@@ -339,7 +372,7 @@ export async function startAgent(options: AgentOptions): Promise<void> {
  * imported at the first call, not with the agent: it costs the engine's start
  * nothing and a notebook that never asks for the timeline never loads it.
  */
-async function showTimeline(data: TimelineData): Promise<TimelineView> {
-  const { TimelineView } = await import("./_timeline_view.ts");
-  return new TimelineView(data);
+async function showTimeline(data: TimelineData): Promise<SessionView> {
+  const { sessionView } = await import("../lib/memory/_kernel_protocol.ts");
+  return await sessionView(data);
 }

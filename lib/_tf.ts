@@ -15,7 +15,7 @@
  * platform for file and fetch, is left alone.
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./_tfjs.ts";
 
 type QuietCpu = { firstUse?: boolean };
 type FactoryEntry = {

@@ -6,7 +6,7 @@
  * value of the other.
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
+import type * as tf from "./_tfjs.ts";
 
 /** A tfjs tensor of any rank (`tf.Tensor`). */
 export type Tensor = tf.Tensor;

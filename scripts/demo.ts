@@ -9,22 +9,29 @@
  * timeline under out/.
  *
  * Options: --backend auto|webgpu|wasm|cpu (or MEMKIT_BACKEND), --rows N (row
- * limit; default all), --batch N (rows per step, default 4096), --out DIR
- * (default out/demo).
+ * limit; default all), --batch N (rows per step, default 4096), --epochs N
+ * (default 1), --out DIR (default out/demo), --naive (without the memory fixes
+ * of the README's demo section: WebGPU probed in process, no reclaim(); for
+ * `deno task bench memory`).
  * @module
  */
 import { parseArgs } from "node:util";
 import { Float32, makeData, RecordBatch, type Timestamp } from "apache-arrow";
-import * as tf from "@tensorflow/tfjs";
+// tfjs-core and tfjs-layers, not the @tensorflow/tfjs union package: the library does not need it.
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
 import {
   type BackendName,
   disposeModel,
   fit,
   humanBytes,
+  memoryBreakdown,
   onTensorEvents,
   parquet,
   progress,
+  reclaim,
   timeline,
+  trimMalloc,
   useBackend,
 } from "../mod.ts";
 
@@ -47,6 +54,8 @@ try {
       backend: { type: "string" },
       rows: { type: "string" },
       batch: { type: "string", default: "4096" },
+      epochs: { type: "string", default: "1" },
+      naive: { type: "boolean", default: false },
       out: { type: "string", default: "out/demo" },
       help: { type: "boolean", short: "h" },
     },
@@ -57,7 +66,8 @@ try {
 const { values } = parsed;
 if (values.help) {
   console.log(
-    "deno task demo [--backend auto|webgpu|wasm|cpu] [--rows N] [--batch N] [--out DIR]",
+    "deno task demo [--backend auto|webgpu|wasm|cpu] [--rows N] [--batch N] [--epochs N] " +
+      "[--out DIR] [--naive]",
   );
   Deno.exit(0);
 }
@@ -72,6 +82,8 @@ function positiveInt(name: string, text: string | undefined, fallback: number): 
 }
 const rowLimit = positiveInt("rows", values.rows, Infinity);
 const batchRows = positiveInt("batch", values.batch, 4096);
+const epochs = positiveInt("epochs", values.epochs, 1);
+const naive = values.naive === true;
 const outDir = values.out!;
 
 /**
@@ -109,6 +121,13 @@ function features(batch: RecordBatch): RecordBatch {
   });
 }
 
+// --naive: what the demo did before its memory fixes. Asking for the WebGPU adapter in
+// this process maps Mesa's llvmpipe and libLLVM into it for good (+57 MB file-backed RSS)
+// even when the adapter is then skipped; useBackend() now asks in a child process.
+if (naive) await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
+// Large native blocks (decode buffers, one-hot batches) go straight back to the system
+// when freed, instead of into glibc's arenas (free but held) until the next trim.
+if (!naive) trimMalloc({ mmapThreshold: 128 * 1024 });
 const info = await useBackend(values.backend ? { backend: values.backend as BackendName } : {})
   .catch((error: Error) => fail(`--backend: ${error.message}`));
 const tensorsAtStart = tf.memory().numTensors;
@@ -122,7 +141,12 @@ const unlisten = onTensorEvents({
   },
   disposed: () => {},
 });
-const tl = timeline({ everyMs: 50, title: "memkit demo: flights-3m, one epoch" });
+const tl = timeline({
+  everyMs: 50,
+  title: `memkit demo: flights-3m, ${epochs === 1 ? "one epoch" : `${epochs} epochs`}${
+    naive ? " (naive)" : ""
+  }`,
+});
 const started = performance.now();
 
 let rows = 0;
@@ -143,22 +167,37 @@ const data = parquet(FLIGHTS, { columns: ["date", "delay", "distance", "origin"]
     oneHot: { origin: ORIGIN_SLOTS },
   });
 
-const model = tf.sequential({
+const model = tfl.sequential({
   layers: [
-    tf.layers.dense({ inputShape: [3 + ORIGIN_SLOTS], units: 32, activation: "relu" }),
-    tf.layers.dense({ units: 16, activation: "relu" }),
-    tf.layers.dense({ units: 1 }),
+    tfl.layers.dense({ inputShape: [3 + ORIGIN_SLOTS], units: 32, activation: "relu" }),
+    tfl.layers.dense({ units: 16, activation: "relu" }),
+    tfl.layers.dense({ units: 1 }),
   ],
 });
 model.compile({ optimizer: tf.train.adam(1e-3), loss: "meanSquaredError" });
 
-const total = Math.min(rowLimit, 3_000_000);
+const total = Math.min(rowLimit, 3_000_000) * epochs;
 const bar = progress({ label: `training on ${info.backend}`, total, unit: "rows" });
+// About one parquet row group (~273k rows) of steps: between row groups, give back what
+// the last one left (reclaim(): a full GC frees the dead decode and batch buffers now,
+// not at V8's next major GC, then malloc_trim returns the pages glibc would keep).
+const RECLAIM_EVERY = Math.max(1, Math.round(273_000 / batchRows));
+let steps = 0;
+const reclaims: number[] = [];
 const history = await fit(model, data, {
-  epochs: 1,
+  epochs,
   timeline: tl,
   progress: "silent",
+  // An epoch's end is a row group's end too: the next epoch starts from a clean slate.
+  onEpoch: () => {
+    if (!naive) reclaim();
+  },
   onStep: (step) => {
+    if (!naive && ++steps % RECLAIM_EVERY === 0) {
+      const t = performance.now();
+      reclaim();
+      reclaims.push(performance.now() - t);
+    }
     bar.update(
       rows,
       `loss ${step.loss.toFixed(3)} · RSS ${humanBytes(Deno.memoryUsage().rss)} · ` +
@@ -200,12 +239,40 @@ const table: [string, string][] = [
     } rows/s)`,
   ],
   ["peak RSS", humanBytes(peaks.rss.value)],
+  ["RSS at 10% → end", flatness()],
+  ["unexplained at peak", unexplainedAtPeak()],
+  [
+    "reclaim()",
+    naive
+      ? "off (--naive)"
+      : `${reclaims.length} calls, ${reclaims.reduce((a, b) => a + b, 0).toFixed(0)} ms in all`,
+  ],
   ["peak tfjs bytes", humanBytes(peakTfBytes)],
   ["tensors at start / end", `${tensorsAtStart} / ${tensorsAtEnd}`],
   ["memory timeline", htmlPath],
 ];
+/** RSS at 10% of the run and at its end, and their ratio (the issue's flatness measure). */
+function flatness(): string {
+  const saved = tl.toJSON();
+  const t = saved.t;
+  const rss = saved.series.rss!.max as number[];
+  const i = t.findIndex((x) => x >= t[t.length - 1] * 0.1);
+  const end = rss[rss.length - 1];
+  return `${humanBytes(rss[i])} → ${humanBytes(end)} (×${(end / rss[i]).toFixed(3)})`;
+}
+/** The share of RSS that the breakdown could not name, at the RSS peak's slot. */
+function unexplainedAtPeak(): string {
+  const saved = tl.toJSON();
+  const rss = saved.series.rss!.max as number[];
+  let k = 0;
+  for (let i = 1; i < rss.length; i++) if (rss[i] > rss[k]) k = i;
+  const u = saved.series["rss.unexplained"]!.max[k] as number;
+  return `${humanBytes(u)} (${((u / rss[k]) * 100).toFixed(1)}% of ${humanBytes(rss[k])})`;
+}
 const width = Math.max(...table.map(([k]) => k.length));
 console.log(table.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"));
+const parts = memoryBreakdown();
+console.log(`\nRSS now, every part named (memoryBreakdown()):\n${parts.table()}`);
 if (tensorsAtEnd !== tensorsAtStart) {
   console.error(`Leak: ${tensorsAtEnd - tensorsAtStart} tensors survived the run`);
   Deno.exit(1);

@@ -36,6 +36,15 @@ Deno.test("demo: streams flights-3m, trains, leaks nothing, writes an offline HT
     const saved = JSON.parse(await Deno.readTextFile(`${dir}/timeline.json`));
     assert.equal(saved.format, "memkit-timeline");
     assert.ok(saved.marks.some((m: { label: string }) => m.label === "epoch 1"));
+    // One series per part of RSS, so a reader can recompute the shares; they add up to RSS.
+    const parts = Object.keys(saved.series).filter((k) => k.startsWith("rss."));
+    assert.equal(parts.length, 12, parts.join(" "));
+    for (let i = 0; i < saved.t.length; i++) {
+      const sum = parts.reduce((a, k) => a + saved.series[k].max[i], 0);
+      assert.equal(sum, saved.series.rss.max[i], `slot ${i}`);
+    }
+    assert.match(stdout, /unexplained at peak\s+\d/);
+    assert.match(stdout, /RSS now, every part named/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

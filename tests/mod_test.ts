@@ -83,7 +83,8 @@ Deno.test("importing memkit changes nothing global: no codecs, no backend ranks,
   // In a fresh process: import everything, look, then call the entry points that set things up.
   const code = `
     import { compressionRegistry, CompressionType } from "apache-arrow";
-    import * as tf from "@tensorflow/tfjs";
+    import * as tf from "@tensorflow/tfjs-core";
+    import "@tensorflow/tfjs-backend-cpu"; // what loading tfjs registers by itself
     const before = () => ({
       lz4: typeof compressionRegistry.get(CompressionType.LZ4_FRAME)?.decode,
       zstd: typeof compressionRegistry.get(CompressionType.ZSTD)?.decode,

@@ -9,12 +9,13 @@ const root = new URL("../", import.meta.url);
 
 /**
  * Private lib/ files that kernel/ or scripts/ may still import, each with
- * its reason. The memory-timeline protocol file for the kernel (issue 14)
- * belongs here once it exists.
+ * its reason: only the memory model's documented kernel protocol (issue 14).
  */
+const PROTOCOL = "lib/memory/_kernel_protocol.ts";
 const ALLOWED_PRIVATE: Record<string, string> = {
-  "kernel/_timeline_view.ts -> lib/plot/_style.ts":
-    "the kernel's own timeline figure, until issue 14 moves it into lib/memory",
+  [`kernel/_kernel.ts -> ${PROTOCOL}`]: "the session timeline's store",
+  [`kernel/_report.ts -> ${PROTOCOL}`]: "the largest mover in the cell line",
+  [`kernel/agent.ts -> ${PROTOCOL}`]: "the engine's breakdown and the session figure",
 };
 
 async function* sources(dir: string): AsyncGenerator<[string, string]> {
@@ -102,6 +103,7 @@ Deno.test("deno.json has only the library's dependencies; the other configs add 
     const found = [
       ...text.matchAll(/^\s*(?:import|export)[^;]*?from\s+"([^".][^"]*)"/gms),
       ...text.matchAll(/import\(\s*"([^".][^"]*)"\s*\)/g),
+      ...text.matchAll(/^import\s+"([^".][^"]*)";/gm),
     ];
     for (const m of found) {
       if (m[1].startsWith("node:") || m[1].startsWith("memkit")) continue;
@@ -109,19 +111,21 @@ Deno.test("deno.json has only the library's dependencies; the other configs add 
     }
   }
   // Found at run time rather than imported: plotly.js (import.meta.resolve) and the demo's data.
+  // The @tensorflow/tfjs union is not a library dependency (lib/_tfjs.ts loads core and layers).
   const runtime = ["plotly.js-dist-min", "vega-datasets"];
   for (const name of Object.keys(lib)) {
-    if (name.startsWith("memkit") || name.startsWith("@tensorflow/")) continue; // one tfjs copy
+    if (name.startsWith("memkit")) continue;
     assert.ok(
       used.has(name) || runtime.includes(name),
       `deno.json pins ${name}, which lib/ never uses`,
     );
   }
   for (const name of used) assert.ok(name in lib, `lib/ imports ${name}, missing from deno.json`);
-  for (const other of ["deno.test.json", "deno.kernel.json"]) {
+  for (const other of ["deno.test.json", "deno.kernel.json", "notebooks/deno.json"]) {
     const imports = (await read(other)).imports as Record<string, string>;
     for (const [name, target] of Object.entries(lib)) {
       if (other === "deno.kernel.json" && name === "vega-datasets") continue;
+      if (other === "notebooks/deno.json" && name.startsWith("memkit")) continue;
       assert.equal(imports[name], target, `${other}: ${name}`);
     }
   }

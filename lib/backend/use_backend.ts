@@ -100,6 +100,65 @@ async function adapterFacts(): Promise<AdapterFacts | string> {
   };
 }
 
+// What the child process runs: the same questions as adapterFacts(), answered as JSON.
+const PROBE = `const gpu = globalThis.navigator?.gpu;
+let out;
+if (!gpu) out = "navigator.gpu is not available in this runtime";
+else {
+  try {
+    const a = await gpu.requestAdapter({ powerPreference: "high-performance" });
+    out = a ? { info: { vendor: a.info.vendor, architecture: a.info.architecture,
+      description: a.info.description, device: a.info.device,
+      isFallbackAdapter: a.info.isFallbackAdapter === true }, limits: {
+      maxBufferSize: a.limits.maxBufferSize,
+      maxStorageBufferBindingSize: a.limits.maxStorageBufferBindingSize,
+      maxComputeWorkgroupStorageSize: a.limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: a.limits.maxComputeInvocationsPerWorkgroup } }
+      : "no WebGPU adapter was found";
+  } catch (e) { out = "requestAdapter failed: " + e.message; }
+}
+console.log(JSON.stringify(out));`;
+
+/**
+ * Asks for the WebGPU adapter in a child process, so that a software adapter
+ * that will not be used never loads its driver here: Mesa's llvmpipe maps
+ * libLLVM and the driver into the process for good, +65 MB of RSS measured in
+ * `deno task demo`. Returns undefined when no child can be started (no
+ * --allow-run), and the caller then asks in process.
+ */
+async function probeInChild(): Promise<{ facts?: AdapterFacts; reason?: string } | undefined> {
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--quiet", PROBE],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!out.success) return undefined;
+    const r = JSON.parse(new TextDecoder().decode(out.stdout).trim());
+    if (typeof r === "string") return { reason: r };
+    const info = r.info;
+    const fallback = info.isFallbackAdapter === true;
+    const software = fallback || SOFTWARE_PATTERN.test(`${info.description} ${info.device}`);
+    return {
+      facts: {
+        vendor: info.vendor,
+        architecture: info.architecture,
+        description: info.description,
+        fallback,
+        software,
+        limits: r.limits,
+      },
+      reason: software
+        ? `the WebGPU adapter "${info.description}" is a software renderer, slower than wasm; ` +
+          `pass allowSoftwareGpu: true or backend: "webgpu" to use it`
+        : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Starts one backend, returning null on success or the reason it failed. */
 async function start(name: BackendName): Promise<string | null> {
   await setupBackends();
@@ -167,7 +226,12 @@ export async function useBackend(options: UseBackendOptions = {}): Promise<Backe
   }
   const skipped: BackendInfo["skipped"] = {};
   let adapter: AdapterFacts | undefined;
-  if (choice === "webgpu" || choice === "auto") {
+  // In auto mode, a software adapter is only used when allowed: ask in a child first.
+  const probe = choice === "auto" && !options.allowSoftwareGpu ? await probeInChild() : undefined;
+  if (probe?.reason) {
+    skipped.webgpu = probe.reason;
+    adapter = probe.facts;
+  } else if (choice === "webgpu" || choice === "auto") {
     const facts = await adapterFacts();
     if (typeof facts === "string") skipped.webgpu = facts;
     else adapter = facts;

@@ -12,6 +12,13 @@ import lz4 from "lz4js";
 
 type Zstd = { zstdDecompressSync?: (b: Uint8Array) => Uint8Array };
 
+/** memkit's LZ4-frame decoder (the IPC reader calls lz4js with a size bound instead when it finds this one registered). */
+export const lz4Decode = (data: Uint8Array): Uint8Array => Uint8Array.from(lz4.decompress(data));
+/** memkit's ZSTD decoder, when node:zlib has ZSTD (the IPC reader bounds its output). */
+export const zstdDecode = (zlib as Zstd).zstdDecompressSync
+  ? (data: Uint8Array): Uint8Array => new Uint8Array((zlib as Zstd).zstdDecompressSync!(data))
+  : null;
+
 let registered = false;
 
 /** Registers memkit's LZ4-frame and ZSTD decoders once (idempotent). */
@@ -19,13 +26,8 @@ export function registerArrowCodecs(): void {
   if (registered) return;
   registered = true;
   const decoders: [CompressionType, ((data: Uint8Array) => Uint8Array) | null][] = [
-    [CompressionType.LZ4_FRAME, (data) => Uint8Array.from(lz4.decompress(data))],
-    [
-      CompressionType.ZSTD,
-      (zlib as Zstd).zstdDecompressSync
-        ? (data) => new Uint8Array((zlib as Zstd).zstdDecompressSync!(data))
-        : null,
-    ],
+    [CompressionType.LZ4_FRAME, lz4Decode],
+    [CompressionType.ZSTD, zstdDecode],
   ];
   for (const [type, decode] of decoders) {
     const existing = compressionRegistry.get(type);

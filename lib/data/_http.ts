@@ -372,6 +372,9 @@ export async function openRemote(
   }
   const size = t.size!;
   const slots = new Slots(opts.concurrency);
+  // Closing the file (a finished pass, `break`) ends its requests still in flight.
+  const closing = new AbortController();
+  const live = signal ? AbortSignal.any([signal, closing.signal]) : closing.signal;
   let queue: Wanted[] = [];
   const flush = () => {
     const wanted = queue.sort((a, b) => a.start - b.start);
@@ -389,7 +392,7 @@ export async function openRemote(
         hi = Math.max(hi, wanted[i].end);
         group.push(wanted[i++]);
       }
-      slots.run(() => remoteRead(t, lo, hi, opts, signal)).then(
+      slots.run(() => remoteRead(t, lo, hi, opts, live)).then(
         (bytes) => {
           for (const w of group) w.resolve(bytes.subarray(w.start - lo, w.end - lo));
         },
@@ -423,6 +426,7 @@ export async function openRemote(
       return bytes.length;
     },
     close() {
+      closing.abort(new DOMException(`${t.name} was closed`, "AbortError"));
       done();
       return Promise.resolve();
     },

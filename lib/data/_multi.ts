@@ -161,10 +161,14 @@ async function expandOne(
       options.listPageSize,
     );
     const re = glob ? globToRegExp(key) : null;
+    // As for local folders: keys with a "." or "_" file or folder below the
+    // listed prefix (`_SUCCESS`, `_temporary/`, `.crc`) are not data.
+    const hidden = (k: string) => /(^|\/)[._]/.test(k.slice(base.lastIndexOf("/") + 1));
     let chosen = objects.filter((o) =>
-      re
+      (re
         ? re.test(o.key)
-        : o.key === key || key === "" || key.endsWith("/") || o.key.startsWith(key + "/")
+        : o.key === key || key === "" || key.endsWith("/") || o.key.startsWith(key + "/")) &&
+      (o.key === key || !hidden(o.key))
     );
     // An exact key names one object; otherwise the key is a folder.
     const exact = chosen.find((o) => o.key === key);

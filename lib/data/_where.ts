@@ -156,8 +156,18 @@ export function whereMask(batch: RecordBatch, where: WhereCondition[], file: str
     const plain = (col.type.typeId === Type.Int || (col.type.typeId === Type.Float && !half)) &&
       col.data.length === 1 && col.nullCount === 0;
     const values = plain ? col.data[0].values as ArrayLike<number | bigint> : null;
+    const d = col.data[0];
     if (values) {
       for (let i = 0; i < n; i++) if (mask[i] && !test(values[i], op, want)) mask[i] = 0;
+    } else if (col.data.length === 1 && d.dictionary && d.values instanceof Int32Array) {
+      // Dictionary strings: test each dictionary entry once, then look codes up.
+      const dict = d.dictionary;
+      const pass = new Uint8Array(dict.length);
+      for (let k = 0; k < dict.length; k++) pass[k] = test(dict.get(k) as Scalar, op, want) ? 1 : 0;
+      const codes = d.values;
+      for (let i = 0; i < n; i++) {
+        if (mask[i] && (!pass[codes[i]] || (d.nullCount > 0 && !d.getValid(i)))) mask[i] = 0;
+      }
     } else {
       for (let i = 0; i < n; i++) if (mask[i] && !test(col.get(i) as Scalar, op, want)) mask[i] = 0;
     }

@@ -1,4 +1,4 @@
-import { type AsyncRecordBatchFileReader, type RecordBatch, RecordBatchReader } from "apache-arrow";
+import type { RecordBatch } from "apache-arrow";
 import { registerArrowCodecs } from "./_arrow_codecs.ts";
 import { Dataset, type StageOptions } from "./dataset.ts";
 import { files, type ManyFilesOptions } from "./files.ts";
@@ -13,6 +13,14 @@ import {
 } from "./_source.ts";
 import { mmap } from "./mmap.ts";
 import { trackProgress } from "./_progress.ts";
+import { MAGIC } from "./_arrow_ipc.ts";
+import {
+  type IpcBatch,
+  mappedSource,
+  type Positional,
+  readIpc,
+  type Sequential,
+} from "./_arrow_read.ts";
 
 /** Options for {@linkcode arrow}. */
 export interface ArrowOptions extends StageOptions, ManyFilesOptions {
@@ -37,26 +45,6 @@ export interface ArrowOptions extends StageOptions, ManyFilesOptions {
   mmap?: boolean;
 }
 
-const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
-
-/**
- * A node FileHandle look-alike over random-access bytes (a file or HTTP range
- * requests): apache-arrow's file reader then reads the footer and each
- * batch by offset, never the whole file.
- */
-function handleFor(file: RandomAccess) {
-  return {
-    fd: -1,
-    stat: () => Promise.resolve({ size: file.byteLength }),
-    async read(buffer: Uint8Array, offset: number, length: number, position: number) {
-      const n = Math.max(0, Math.min(length, file.byteLength - position));
-      const bytesRead = await file.readInto(buffer.subarray(offset, offset + n), position);
-      return { bytesRead, buffer };
-    },
-    close: () => file.close(),
-  };
-}
-
 /**
  * A dataset over Apache Arrow IPC data: the file format (random access: the
  * footer first, then each record batch by offset, from a file or through
@@ -64,9 +52,18 @@ function handleFor(file: RandomAccess) {
  * file, URL or ReadableStream). LZ4-frame and ZSTD compressed bodies are
  * decoded (codecs registered on import).
  *
+ * Every length, offset and count in the file is checked against its real
+ * size and the format's invariants before it is used, and the decoded
+ * columns are checked against their buffers (offsets inside the data,
+ * dictionary indices inside the dictionary, lengths equal to the batch's);
+ * a fault is an {@linkcode ArrowFormatError} naming the file, batch and byte
+ * offset. Long synchronous work yields to the event loop every ~20 ms, so an
+ * abort or SIGINT gets through.
+ *
  * @param source A path, file: or http(s) URL, or a ReadableStream of IPC bytes.
  * @param options Columns, progress and the signal.
  * @returns The dataset of the file's record batches.
+ * @throws {ArrowFormatError} When the bytes are not valid Arrow IPC (while iterating).
  * @example
  * ```ts
  * import { arrow } from "memkit";
@@ -89,13 +86,18 @@ export function arrow(
   let streamUsed = false;
   let mapPath: string | null = null;
   if (options.mmap) {
-    if (source instanceof ReadableStream || /^https?:\/\//i.test(sourceName(source))) {
+    if (source instanceof ReadableStream || /^(https?|s3):\/\//i.test(sourceName(source))) {
       throw new TypeError(`${where}: mmap needs a local file, got ${name}`);
     }
     mapPath = localPath(source);
   }
   let warned = false;
   return new Dataset<RecordBatch>(`arrow(${base})`, async function* (ctx) {
+    const signal = ctx.signal;
+    let batches: AsyncGenerator<IpcBatch> | undefined;
+    let file: RandomAccess | null = null;
+    let release = () => {};
+    let heldBytes = true;
     if (mapPath !== null) {
       let mapped: ReturnType<typeof mmap>;
       try {
@@ -107,10 +109,12 @@ export function arrow(
         // Never closed here: batches (and a shuffle or batch stage holding
         // them after this pass ends) view the mapping; mmap() unmaps it
         // when its buffer is garbage collected.
-        yield* mappedBatches(mapped.batches(), options, base, where, ctx);
-        return;
-      }
-      if (!warned) {
+        const src = mappedSource(mapped.bytes(), mapPath, name);
+        release = () => src.close();
+        batches = readIpc(src, name, { signal });
+        // The stage holds no heap bytes: the views are file-backed pages.
+        heldBytes = false;
+      } else if (!warned) {
         warned = true;
         console.warn(
           `memkit arrow: not mapping "${name}" (${mapped.fallbackReason}); reading it by offset ` +
@@ -118,112 +122,68 @@ export function arrow(
         );
       }
     }
-    let reader: AsyncIterable<RecordBatch> & { cancel?: () => unknown };
-    let total: number | undefined;
-    let unit = "bytes";
-    let file: RandomAccess | null = null;
-    let cleanup = async () => {};
-    if (source instanceof ReadableStream) {
-      if (streamUsed) throw new TypeError(`${where}: a ReadableStream can be read only once`);
-      streamUsed = true;
-    } else {
-      file = await openRandomAccess(source, "Arrow IPC", ctx.signal).catch((e) => {
-        // Servers without range support still serve the stream format.
-        if (/range requests/.test((e as Error).message)) return null;
-        throw e;
-      });
-    }
-    try {
-      const isFile = file !== null && file.byteLength >= 12 &&
-        (await file.read(0, 6)).every((b, i) => b === MAGIC[i]);
-      if (isFile) {
-        const f = file!;
-        const opened = (await RecordBatchReader.from(
-          handleFor(f) as unknown as Parameters<typeof RecordBatchReader.from>[0],
-        )) as unknown as AsyncRecordBatchFileReader;
-        await opened.open();
-        if (!opened.isFile()) throw new TypeError(`${where}: not an Arrow IPC file`);
-        reader = opened as unknown as AsyncIterable<RecordBatch>;
-        total = opened.numRecordBatches;
-        unit = "batches";
-        cleanup = async () => {
-          await opened.cancel();
-        };
+    if (batches === undefined) {
+      if (source instanceof ReadableStream) {
+        if (streamUsed) throw new TypeError(`${where}: a ReadableStream can be read only once`);
+        streamUsed = true;
+        batches = readIpc(await sequentialOf(source, signal), name, { signal });
       } else {
-        if (file) await file.close();
-        file = null;
-        const stream = await openByteStream(source, "Arrow IPC", ctx.signal);
-        total = stream.size;
-        const chunks = stream.chunks();
-        let read = 0;
-        const counted = (async function* () {
-          for await (const c of chunks) {
-            read += c.length;
-            yield c;
-          }
-        })();
-        const opened = await RecordBatchReader.from(counted);
-        await opened.open();
-        reader = opened as unknown as AsyncIterable<RecordBatch>;
-        cleanup = async () => {
-          await opened.cancel();
-          await chunks.return(undefined);
-        };
-        const progress = trackProgress(options.progress, `arrow ${base}`, total, "bytes");
-        for await (const batch of reader) {
-          ctx.signal?.throwIfAborted();
-          const out = options.columns ? select(batch, options.columns, where) : batch;
-          ctx.hold(elementBytes(batch));
-          progress?.update(read);
-          yield out;
+        file = await openRandomAccess(source, "Arrow IPC", signal).catch((e) => {
+          // Servers without range support still serve the stream format.
+          if (/range requests/.test((e as Error).message)) return null;
+          throw e;
+        });
+        const remote = /^(https?|s3):\/\//i.test(name);
+        if (file && remote && file.byteLength >= 8 && !isFileFormat(await file.read(0, 8))) {
+          // The stream format over HTTP: one sequential request, not ranges per message.
+          await file.close();
+          file = null;
         }
-        progress?.done();
-        return;
+        batches = readIpc(file ? positionalOf(file) : await sequentialOf(source, signal), name, {
+          signal,
+        });
       }
-      const progress = trackProgress(options.progress, `arrow ${base}`, total, unit);
-      let n = 0;
-      for await (const batch of reader) {
-        ctx.signal?.throwIfAborted();
+    }
+    let progress: ReturnType<typeof trackProgress> | undefined;
+    let started = false;
+    try {
+      for await (const step of batches!) {
+        if (!started) {
+          started = true;
+          const label = `arrow ${base}${heldBytes ? "" : " (mapped)"}`;
+          progress = step.format === "file"
+            ? trackProgress(options.progress, label, step.total, "batches")
+            : trackProgress(options.progress, label, file?.byteLength, "bytes");
+        }
+        const batch = step.batch;
         const out = options.columns ? select(batch, options.columns, where) : batch;
-        ctx.hold(elementBytes(batch));
-        progress?.update(++n);
+        if (heldBytes) ctx.hold(elementBytes(batch));
+        progress?.update(step.format === "file" ? step.index + 1 : step.position);
         yield out;
       }
       progress?.done();
-    } catch (e) {
-      if (ctx.signal?.aborted) throw ctx.signal.reason;
-      if (e instanceof TypeError || e instanceof RangeError) throw e;
-      throw new TypeError(`${where}: ${(e as Error).message}`, { cause: e });
     } finally {
       ctx.hold(0);
-      await cleanup().catch(() => {});
+      release();
       if (file) await file.close().catch(() => {});
     }
   }, options);
 }
 
-async function* mappedBatches(
-  batches: AsyncIterable<RecordBatch>,
-  options: ArrowOptions,
-  base: string,
-  where: string,
-  ctx: { signal?: AbortSignal },
-): AsyncGenerator<RecordBatch> {
-  const progress = trackProgress(options.progress, `arrow ${base} (mapped)`, undefined, "batches");
-  let n = 0;
-  try {
-    // The stage holds no heap bytes: the views are file-backed pages.
-    for await (const batch of batches) {
-      ctx.signal?.throwIfAborted();
-      progress?.update(++n);
-      yield options.columns ? select(batch, options.columns, where) : batch;
-    }
-    progress?.done();
-  } catch (e) {
-    if (ctx.signal?.aborted) throw ctx.signal.reason;
-    if (e instanceof TypeError || e instanceof RangeError) throw e;
-    throw new TypeError(`${where}: ${(e as Error).message}`, { cause: e });
-  }
+function isFileFormat(head: Uint8Array): boolean {
+  return MAGIC.every((b, i) => head[i] === b);
+}
+
+function positionalOf(file: RandomAccess): Positional {
+  return { size: file.byteLength, read: (start, end) => file.read(start, end) };
+}
+
+async function sequentialOf(
+  source: string | URL | ReadableStream<Uint8Array>,
+  signal: AbortSignal | undefined,
+): Promise<Sequential> {
+  const stream = await openByteStream(source, "Arrow IPC", signal);
+  return { size: stream.size, chunks: stream.chunks() };
 }
 
 function select(batch: RecordBatch, columns: string[], where: string): RecordBatch {

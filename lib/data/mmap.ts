@@ -1,5 +1,6 @@
-import { RecordBatchReader, type Table, tableFromIPC } from "apache-arrow";
+import { type RecordBatch, Table } from "apache-arrow";
 import { registerArrowCodecs } from "./_arrow_codecs.ts";
+import { mappedSource, readIpc, readIpcSync } from "./_arrow_read.ts";
 
 /** Options for {@linkcode mmap}. */
 export interface MmapOptions {
@@ -26,13 +27,18 @@ export interface MappedFile extends Disposable {
    * the fallback path the whole file read into memory.
    */
   bytes(): Uint8Array;
-  /** The Arrow IPC file or stream as a Table whose columns view the bytes. */
+  /**
+   * The Arrow IPC file or stream as a Table whose columns view the bytes.
+   * Checked like {@linkcode arrow}: a fault throws an ArrowFormatError.
+   */
   table(): Table;
   /**
    * The Arrow IPC batches one at a time: over the mapping when mapped, else
-   * streamed from the file in chunks (bounded memory).
+   * streamed from the file in chunks (bounded memory). Checked like
+   * {@linkcode arrow}; before each batch the file's size is checked (fstat)
+   * so a file truncated while mapped is an error, not a SIGBUS.
    */
-  batches(): AsyncIterable<import("apache-arrow").RecordBatch>;
+  batches(): AsyncIterable<RecordBatch>;
   /** Unmaps the file; every view taken from it becomes empty (detached). */
   close(): void;
 }
@@ -158,10 +164,20 @@ export function mmap(path: string, options: MmapOptions = {}): MappedFile {
       return new Uint8Array(buffer);
     },
     table() {
-      return tableFromIPC(file.bytes());
+      const src = mappedSource(file.bytes(), path, path);
+      try {
+        return tableOf(readIpcSync(src, path));
+      } finally {
+        src.close();
+      }
     },
     async *batches() {
-      yield* RecordBatchReader.from(file.bytes());
+      const src = mappedSource(file.bytes(), path, path);
+      try {
+        for await (const step of readIpc(src, path)) yield step.batch;
+      } finally {
+        src.close();
+      }
     },
     close() {
       if (!open) return;
@@ -196,18 +212,41 @@ function fallback(path: string, byteLength: number, reason: string): MappedFile 
       return cache;
     },
     table() {
-      return tableFromIPC(file.bytes());
+      const bytes = file.bytes();
+      return tableOf(
+        readIpcSync({ size: bytes.length, read: (s, e) => bytes.subarray(s, e) }, path),
+      );
     },
     async *batches() {
       const handle = await Deno.open(path, { read: true });
+      const size = (await handle.stat()).size;
       try {
-        const reader = await RecordBatchReader.from(handle.readable);
-        for await (const batch of reader) yield batch;
+        const read = async (start: number, end: number) => {
+          const out = new Uint8Array(end - start);
+          let done = 0;
+          while (done < out.length) {
+            const n = await handle.read(out.subarray(done));
+            if (n === null) break;
+            done += n;
+          }
+          return out.subarray(0, done);
+        };
+        let pos = 0;
+        const src = {
+          size,
+          read: async (start: number, end: number) => {
+            if (start !== pos) await handle.seek(start, Deno.SeekMode.Start);
+            const out = await read(start, end);
+            pos = start + out.length;
+            return out;
+          },
+        };
+        for await (const step of readIpc(src, path)) yield step.batch;
       } finally {
         try {
           handle.close();
         } catch {
-          // The stream already closed it.
+          // already closed
         }
       }
     },
@@ -219,4 +258,9 @@ function fallback(path: string, byteLength: number, reason: string): MappedFile 
     },
   };
   return file;
+}
+
+function tableOf(steps: Iterable<{ batch: RecordBatch }>): Table {
+  const batches = [...steps].map((s) => s.batch);
+  return batches.length ? new Table(batches) : new Table();
 }

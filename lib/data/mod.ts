@@ -12,6 +12,7 @@
 export * from "./dataset.ts";
 export * from "./from.ts";
 export * from "./arrow.ts";
+export * from "./arrow_format_error.ts";
 export * from "./csv.ts";
 export * from "./jsonl.ts";
 export * from "./parquet.ts";

@@ -21,6 +21,7 @@ import {
   Uint8,
 } from "apache-arrow";
 import { dataBytes, makeBatch } from "../_arrow_data.ts";
+import type { ProfileArray } from "./profile.ts";
 
 export { dataBytes, makeBatch };
 
@@ -35,15 +36,8 @@ export type IntName =
   | "int64"
   | "uint64";
 
-type IntArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array;
+/** The integer typed arrays. */
+type IntArray = Exclude<ProfileArray, Float32Array | Float64Array>;
 
 interface IntInfo {
   min: number;

@@ -35,21 +35,10 @@ import {
   typeName,
   validAt,
 } from "./_arrow.ts";
+import type { DowncastOptions } from "./downcast.ts";
 
 /** A type a column can be asked for in `options.types`. */
-export type DowncastTarget =
-  | "int8"
-  | "uint8"
-  | "int16"
-  | "uint16"
-  | "int32"
-  | "uint32"
-  | "int64"
-  | "uint64"
-  | "float32"
-  | "float16"
-  | "dictionary"
-  | "keep";
+export type DowncastTarget = IntName | "float32" | "float16" | "dictionary" | "keep";
 
 /** The field metadata key under which a compacted timestamp records its unit and epoch. */
 export const TIMESTAMP_KEY = "memkit:timestamp";
@@ -786,15 +775,8 @@ export function codecsFor(schema: Schema, o: EngineOptions, columns?: string[]):
   });
 }
 
-/** Fills engine options from public options and their defaults. */
-export function engineOptions(o: {
-  types?: Record<string, DowncastTarget>;
-  tolerance?: number;
-  unsigned?: boolean;
-  categoryRatio?: number;
-  timestamps?: boolean;
-  dictionaries?: boolean;
-}): EngineOptions {
+/** Fills engine options from public options (those of `downcast`) and their defaults. */
+export function engineOptions(o: DowncastOptions): EngineOptions {
   const tolerance = o.tolerance ?? 0;
   if (!(tolerance >= 0)) {
     throw new RangeError(`Cannot downcast: options.tolerance is ${tolerance}, expected ≥ 0`);

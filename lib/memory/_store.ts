@@ -6,9 +6,12 @@
  * @module
  */
 
+import { CATEGORIES, type Category } from "./_categories.ts";
+import type { TimelineData } from "./_data.ts";
+
 const INITIAL = 256;
 
-/** The fixed series every sample has. */
+/** The fixed series every sample has: the counters, then one per breakdown category. */
 export const SERIES: readonly SeriesName[] = [
   "rss",
   "heapUsed",
@@ -20,9 +23,13 @@ export const SERIES: readonly SeriesName[] = [
   "gpuPooled",
   "wasmHeap",
   "probes",
+  ...CATEGORIES.map((c) => `rss.${c}` as const),
 ];
 
-/** One of the fixed series: bytes, except tfTensors (a count). */
+/**
+ * One of the fixed series: bytes, except tfTensors (a count). `rss.<category>`
+ * are the parts of RSS that `memoryBreakdown()` names; they add up to `rss`.
+ */
 export type SeriesName =
   | "rss"
   | "heapUsed"
@@ -33,7 +40,8 @@ export type SeriesName =
   | "gpuInUse"
   | "gpuPooled"
   | "wasmHeap"
-  | "probes";
+  | "probes"
+  | `rss.${Category}`;
 
 /** One raw sample: fixed series plus bytes per probe. */
 export interface RawSample {
@@ -154,6 +162,59 @@ export class SampleStore {
     this.length = half;
     this.stride *= 2;
   }
+}
+
+/** A column's first `n` values for JSON: NaN (not read) becomes null. */
+function nullable(a: Float64Array, n: number): (number | null)[] {
+  return Array.from(a.subarray(0, n), (v) => (Number.isNaN(v) ? null : v));
+}
+
+/** The store's series and probes in the saved form; series never read are left out. */
+export function storeData(s: SampleStore): Pick<TimelineData, "series" | "probes"> {
+  const series: TimelineData["series"] = {};
+  for (const k of SERIES) {
+    const max = nullable(s.cols[k].max, s.length);
+    if (max.every((v) => v === null)) continue;
+    series[k] = { max, min: nullable(s.cols[k].min, s.length) };
+  }
+  const probes: TimelineData["probes"] = {};
+  for (const [k, c] of s.probes) {
+    probes[k] = { max: nullable(c.max, s.length), min: nullable(c.min, s.length) };
+  }
+  return { series, probes };
+}
+
+/** Fills an empty store from saved data (null and absent series read as NaN: not read). */
+export function restoreStore(s: SampleStore, data: TimelineData): void {
+  const n = data.t.length;
+  if (n > s.capacity) {
+    throw new RangeError(`loadTimeline: ${n} samples exceed maxSamples ${s.capacity}`);
+  }
+  s.reserve(n);
+  s.t.set(data.t);
+  const nan = (v: number | null) => v ?? NaN;
+  for (const k of SERIES) {
+    const col = data.series[k];
+    if (!col) {
+      s.cols[k].max.fill(NaN);
+      s.cols[k].min.fill(NaN);
+      continue;
+    }
+    if (col.max.length !== n || col.min.length !== n) {
+      throw new TypeError(`loadTimeline: series "${k}" must have ${n} max and min values`);
+    }
+    s.cols[k].max.set(col.max.map(nan));
+    s.cols[k].min.set(col.min.map(nan));
+  }
+  for (const [name, col] of Object.entries(data.probes ?? {})) {
+    const c = column(s.t.length, NaN);
+    c.max.set(col.max.map(nan));
+    c.min.set(col.min.map(nan));
+    s.probes.set(name, c);
+  }
+  s.length = n;
+  s.stride = data.stride;
+  s.total = data.total;
 }
 
 function maxOf(a: number, b: number): number {

@@ -1,6 +1,7 @@
 /** The ledger and the plain-text summary of a timeline. */
 import { humanBytes } from "../plot/human_bytes.ts";
-import type { Peak, TimelineMark } from "./_figure.ts";
+import type { Peak, TimelineMark } from "./_data.ts";
+import { CATEGORIES, CATEGORY_LABELS, CATEGORY_SHORT } from "./_categories.ts";
 import { SERIES, type SeriesName } from "./_store.ts";
 
 /** One interval between two marks (or the start, or now): what grew and what shrank. */
@@ -37,6 +38,10 @@ export const LABELS: Record<SeriesName, string> = {
   gpuPooled: "GPU pooled",
   wasmHeap: "wasm heap",
   probes: "probes",
+  ...Object.fromEntries(CATEGORIES.map((c) => [`rss.${c}`, CATEGORY_LABELS[c]])) as Record<
+    `rss.${(typeof CATEGORIES)[number]}`,
+    string
+  >,
 };
 
 // Changes smaller than this are noise (allocator and GC jitter), not news.
@@ -111,6 +116,8 @@ export interface SummaryInput {
   budget?: { host?: number | "auto"; gpu?: number; warnAt?: number; action?: string };
   error?: string;
   gpu: boolean;
+  /** Every series at the RSS peak (its parts are listed), when known. */
+  atPeak?: Record<SeriesName, number>;
 }
 
 const MAX_ROWS = 30;
@@ -143,6 +150,14 @@ export function summaryText(i: SummaryInput): string {
   if (i.peaks.probes.value > 0) shown.push("probes");
   lines.push("peaks:");
   for (const s of shown) lines.push(`  ${peak(s)}`);
+  const at = i.atPeak;
+  if (at && CATEGORIES.every((c) => at[`rss.${c}`] >= 0)) {
+    // The parts of RSS at its peak, largest first; "unexplained" always shown.
+    const parts = CATEGORIES.filter((c) => c === "unexplained" || at[`rss.${c}`] >= 1e6)
+      .sort((a, b) => at[`rss.${b}`] - at[`rss.${a}`])
+      .map((c) => `${CATEGORY_SHORT[c]} ${humanBytes(at[`rss.${c}`])}`);
+    lines.push(`  RSS at its peak: ${parts.join(", ")}`);
+  }
   if (i.budget && (i.budget.host || i.budget.gpu)) {
     const parts = [];
     if (typeof i.budget.host === "number") parts.push(`host ${humanBytes(i.budget.host)}`);

@@ -1,48 +1,27 @@
 /** The Timeline class behind `timeline()` and `loadTimeline()`. */
-import { tf } from "../_tf.ts";
-import { gpuMemory } from "../backend/gpu_memory.ts";
 import { display, inJupyter, type MimeBundle } from "../plot/display.ts";
 import { humanBytes } from "../plot/human_bytes.ts";
 import { plotlyBundle } from "../plot/plotly_bundle.ts";
 import { plotlyHTML } from "../plot/plotly_html.ts";
 import type { PlotlyFigure } from "../plot/_figure_types.ts";
-import { BudgetExceededError } from "./budget_exceeded_error.ts";
-import { probeBytes } from "./probes.ts";
-import { hostLimit } from "./_host_limit.ts";
-import { type Peak, timelineFigure, type TimelineMark } from "./_figure.ts";
-import { type RawSample, SampleStore, SERIES, type SeriesName } from "./_store.ts";
+import { type Budget, BudgetWatch } from "./_budget.ts";
+import { timelineFigure } from "./_figure.ts";
+import type { Peak, TimelineData, TimelineMark } from "./_data.ts";
+import {
+  type RawSample,
+  restoreStore,
+  SampleStore,
+  SERIES,
+  type SeriesName,
+  storeData,
+} from "./_store.ts";
 import { type LedgerEntry, ledgerOf, summaryText } from "./_summary.ts";
+import { readSample } from "./_sample.ts";
 
-export type { Peak, TimelineMark } from "./_figure.ts";
+export type { Peak, TimelineData, TimelineMark } from "./_data.ts";
 export type { SeriesName } from "./_store.ts";
 export type { LedgerEntry } from "./_summary.ts";
-
-/** Memory limits for a timeline; see `Timeline.budget`. */
-export interface Budget {
-  /**
-   * Limit on the process RSS, in bytes; `"auto"`: the cgroup memory limit when
-   * one is set, else RAM + swap (where the OOM killer would act).
-   */
-  host?: number | "auto";
-  /** Limit on GPU bytes in use + pooled (webgpu), in bytes. */
-  gpu?: number;
-  /**
-   * Warn once usage reaches this fraction of a limit (again after it falls back below).
-   * @default {0.9}
-   */
-  warnAt?: number;
-  /**
-   * On exceeding a limit: `"throw"` aborts `Timeline.signal` and makes the next
-   * `mark()`/`check()` throw a BudgetExceededError; `"warn"` only warns.
-   * @default {"throw"}
-   */
-  action?: "throw" | "warn";
-  /**
-   * Where warnings go.
-   * @default {console.warn}
-   */
-  onWarn?: (message: string) => void;
-}
+export type { Budget } from "./_budget.ts";
 
 /** Options for `figure()`. */
 export interface FigureOptions {
@@ -51,36 +30,6 @@ export interface FigureOptions {
    * @default {2000}
    */
   maxPoints?: number;
-}
-
-/** The saved form of a timeline (`saveJSON`, `toJSON`, `loadTimeline`). Times are ms since start. */
-export interface TimelineData {
-  /** Always "memkit-timeline". */
-  format: "memkit-timeline";
-  /** The format version, 1. */
-  version: 1;
-  /** Milliseconds between samples. */
-  everyMs: number;
-  /** When sampling started (ISO 8601). */
-  startedAt: string;
-  /** Raw samples per stored slot (after thinning). */
-  stride: number;
-  /** Raw samples taken in all. */
-  total: number;
-  /** The bound on stored slots. */
-  maxSamples: number;
-  /** Each slot's start, in ms since the start. */
-  t: number[];
-  /** Per series, each slot's maximum and minimum. */
-  series: Record<SeriesName, { max: number[]; min: number[] }>;
-  /** Per probe, each slot's maximum and minimum (null before the probe existed). */
-  probes: Record<string, { max: (number | null)[]; min: (number | null)[] }>;
-  /** The marks, in order. */
-  marks: TimelineMark[];
-  /** Each series' peak. */
-  peaks: Record<SeriesName, Peak>;
-  /** The first reading, which opens the ledger (absent in hand-made data). */
-  start?: Record<SeriesName, number>;
 }
 
 /** Options the class needs; `timeline()` validates and fills them. */
@@ -101,33 +50,6 @@ let liveCounter = 0;
 
 function zeros(): Record<SeriesName, number> {
   return Object.fromEntries(SERIES.map((s) => [s, 0])) as Record<SeriesName, number>;
-}
-
-/** Reads every source once. Costs ~10 µs (Deno.memoryUsage dominates). */
-export function readSample(): RawSample {
-  const mu = Deno.memoryUsage();
-  // The engine's counters, not tf.memory(): that would start a backend if none is set yet.
-  const state = tf.engine().state;
-  const gpu = gpuMemory();
-  const probes = probeBytes();
-  let probeTotal = 0;
-  for (const name in probes) probeTotal += probes[name];
-  return {
-    t: performance.now(),
-    values: {
-      rss: mu.rss,
-      heapUsed: mu.heapUsed,
-      heapTotal: mu.heapTotal,
-      external: mu.external,
-      tfBytes: state.numBytes,
-      tfTensors: state.numTensors,
-      gpuInUse: gpu.inUse,
-      gpuPooled: gpu.pooled,
-      wasmHeap: gpu.wasmHeap,
-      probes: probeTotal,
-    },
-    probes,
-  };
 }
 
 /**
@@ -153,11 +75,10 @@ export class Timeline {
   #liveAt = 0;
   #liveCost = 0;
   #start: Record<SeriesName, number> | undefined;
-  #budget: Budget | undefined;
-  #warned = { host: false, gpu: false };
-  #error: BudgetExceededError | undefined;
   #controller = new AbortController();
+  #watch = new BudgetWatch(this.#controller);
   #last: RawSample | undefined;
+  #peakValues: Record<SeriesName, number> | undefined;
   #title: string;
   #liveEveryMs: number;
 
@@ -230,12 +151,14 @@ export class Timeline {
     this.#last = s;
     this.#store.push(s);
     const mark = this.#marks.at(-1)?.label ?? null;
+    // The parts of RSS at its peak, for the summary.
+    if (s.values.rss > this.#peaks.rss.value) this.#peakValues = s.values;
     for (const name of SERIES) {
       const v = s.values[name];
       if (v > this.#peaks[name].value) this.#peaks[name] = { value: v, t: s.t - this.#t0, mark };
       if (v > this.#intervalPeak[name]) this.#intervalPeak[name] = v;
     }
-    if (this.#budget) this.#checkBudget(s);
+    if (this.#watch.limits) this.#checkBudget(s);
   }
 
   /**
@@ -267,7 +190,7 @@ export class Timeline {
 
   /** Throws the BudgetExceededError if a budget with action "throw" was exceeded. */
   check(): void {
-    if (this.#error) throw this.#error;
+    if (this.#watch.error) throw this.#watch.error;
   }
 
   /** Forgets the peaks so far: from now on they are measured from the current values. */
@@ -287,64 +210,17 @@ export class Timeline {
    * usage between awaits; synchronous work between two awaits is not interrupted.
    */
   budget(limits: Budget): this {
-    if (limits.host === "auto") limits = { ...limits, host: hostLimit() };
-    for (const key of ["host", "gpu"] as const) {
-      const v = limits[key];
-      if (v !== undefined && !(typeof v === "number" && v > 0 && Number.isFinite(v))) {
-        throw new RangeError(
-          `timeline.budget: ${key} must be a positive number of bytes, got ${v}`,
-        );
-      }
-    }
-    const warnAt = limits.warnAt ?? 0.9;
-    if (!(warnAt > 0 && warnAt <= 1)) {
-      throw new RangeError(`timeline.budget: warnAt must be in (0, 1], got ${warnAt}`);
-    }
-    if (limits.action !== undefined && limits.action !== "throw" && limits.action !== "warn") {
-      throw new TypeError(
-        `timeline.budget: action must be "throw" or "warn", got "${limits.action}"`,
-      );
-    }
-    this.#budget = { ...limits, warnAt };
-    this.#warned = { host: false, gpu: false };
+    this.#watch.set(limits);
     if (this.#last) this.#checkBudget(this.#last);
     return this;
   }
 
   #checkBudget(s: RawSample): void {
-    const b = this.#budget as Budget;
-    const warnAt = b.warnAt ?? 0.9;
-    const used = { host: s.values.rss, gpu: s.values.gpuInUse + s.values.gpuPooled };
-    const what = { host: "Host memory (process RSS)", gpu: "GPU memory (in use + pooled)" };
-    for (const kind of ["host", "gpu"] as const) {
-      const limit = b[kind];
-      if (typeof limit !== "number") continue;
-      const fraction = used[kind] / limit;
-      const at = `${((s.t - this.#t0) / 1000).toFixed(1)} s`;
-      const after = this.#marks.length ? ` after mark "${this.#marks.at(-1)?.label}"` : "";
-      if (fraction >= 1 && (b.action ?? "throw") === "throw" && !this.#error) {
-        this.#error = new BudgetExceededError(
-          kind,
-          used[kind],
-          limit,
-          `${what[kind]} budget exceeded: ${humanBytes(used[kind])} is over the ${
-            humanBytes(limit)
-          } limit at ${at}${after}`,
-        );
-        (b.onWarn ?? console.warn)(`memkit timeline: ${this.#error.message}; stopping`);
-        this.#warned[kind] = true;
-        this.#controller.abort(this.#error);
-      } else if (fraction >= warnAt && !this.#warned[kind]) {
-        this.#warned[kind] = true;
-        (b.onWarn ?? console.warn)(
-          `memkit timeline: ${what[kind]} is ${humanBytes(used[kind])}, ${
-            Math.round(fraction * 100)
-          }% of the ${humanBytes(limit)} budget at ${at}${after}`,
-        );
-      } else if (fraction < warnAt * 0.95) {
-        this.#warned[kind] = false;
-      }
-    }
+    this.#watch.check(
+      s.values,
+      `${((s.t - this.#t0) / 1000).toFixed(1)} s`,
+      this.#marks.at(-1)?.label,
+    );
   }
 
   /** Intervals between marks (start → first mark → … → now) with what grew and what shrank. */
@@ -399,13 +275,18 @@ export class Timeline {
     }${
       this.#peaks.tfBytes.value > 0 ? ` · peak tfjs ${humanBytes(this.#peaks.tfBytes.value)}` : ""
     }`;
+    const store = this.#store;
+    const t = new Float64Array(store.length);
+    for (let i = 0; i < t.length; i++) t[i] = store.t[i] - this.#t0;
     return timelineFigure({
-      store: this.#store,
-      t0: this.#t0,
-      everyMs: this.everyMs,
+      n: store.length,
+      t,
+      col: (s) => store.cols[s].max,
+      probes: [...store.probes].map(([name, c]) => [name, c.max]),
       marks: this.#marks,
       peaks: this.#peaks,
       title,
+      spacingMs: this.everyMs * store.stride,
     }, maxPoints);
   }
 
@@ -423,9 +304,10 @@ export class Timeline {
       peaks: this.#peaks,
       marks: this.#marks,
       ledger: this.ledger(),
-      budget: this.#budget,
-      error: this.#error?.message,
+      budget: this.#watch.limits,
+      error: this.#watch.error?.message,
       gpu: this.#peaks.gpuInUse.value > 0 || this.#peaks.gpuPooled.value > 0,
+      atPeak: this.#peakValues,
     });
   }
 
@@ -470,10 +352,6 @@ export class Timeline {
   /** The saved form (what `saveJSON` writes). */
   toJSON(): TimelineData {
     const s = this.#store;
-    const n = s.length;
-    const list = (a: Float64Array) => Array.from(a.subarray(0, n));
-    const nullable = (a: Float64Array) =>
-      Array.from(a.subarray(0, n), (v) => (Number.isNaN(v) ? null : v));
     return {
       format: "memkit-timeline",
       version: 1,
@@ -482,13 +360,8 @@ export class Timeline {
       stride: s.stride,
       total: s.total,
       maxSamples: s.capacity,
-      t: Array.from(s.t.subarray(0, n), (t) => t - this.#t0),
-      series: Object.fromEntries(
-        SERIES.map((k) => [k, { max: list(s.cols[k].max), min: list(s.cols[k].min) }]),
-      ) as TimelineData["series"],
-      probes: Object.fromEntries(
-        [...s.probes].map(([k, c]) => [k, { max: nullable(c.max), min: nullable(c.min) }]),
-      ),
+      t: Array.from(s.t.subarray(0, s.length), (t) => t - this.#t0),
+      ...storeData(s),
       marks: structuredClone(this.#marks),
       peaks: structuredClone(this.#peaks),
       start: this.#start ? { ...this.#start } : undefined,
@@ -497,35 +370,13 @@ export class Timeline {
 
   #restore(data: TimelineData): void {
     const s = this.#store;
-    const n = data.t.length;
-    if (n > s.capacity) {
-      throw new RangeError(`loadTimeline: ${n} samples exceed maxSamples ${s.capacity}`);
-    }
+    restoreStore(s, data);
     this.#t0 = 0;
     this.#startedAt = new Date(data.startedAt);
-    s.reserve(n);
-    s.t.set(data.t);
-    for (const k of SERIES) {
-      const col = data.series[k];
-      if (!col || col.max.length !== n || col.min.length !== n) {
-        throw new TypeError(`loadTimeline: series "${k}" must have ${n} max and min values`);
-      }
-      s.cols[k].max.set(col.max);
-      s.cols[k].min.set(col.min);
-    }
-    for (const [name, col] of Object.entries(data.probes ?? {})) {
-      const max = new Float64Array(s.t.length).fill(NaN);
-      const min = new Float64Array(s.t.length).fill(NaN);
-      max.set(col.max.map((v) => v ?? NaN));
-      min.set(col.min.map((v) => v ?? NaN));
-      s.probes.set(name, { max, min });
-    }
-    s.length = n;
-    s.stride = data.stride;
-    s.total = data.total;
     this.#marks.push(...data.marks);
-    this.#peaks = structuredClone(data.peaks);
+    for (const [k, p] of Object.entries(data.peaks)) if (p) this.#peaks[k as SeriesName] = { ...p };
     if (data.start) this.#start = { ...data.start };
+    const n = s.length;
     if (n > 0) {
       const values = Object.fromEntries(SERIES.map((k) => [k, s.cols[k].max[n - 1]])) as Record<
         SeriesName,

@@ -1,5 +1,5 @@
 /**
- * `deno task bench notebooks [--smoke] [name…]`: how long each tutorial
+ * `deno task bench notebooks [--smoke] [--only=00,02]`: how long each tutorial
  * notebook takes to execute at CI size (MEMKIT_SIZE=ci) through nbclient, in
  * the memkit kernel, against the same notebook in Deno's own kernel in the
  * same run (the rival: what the memkit kernel's reports cost on top). The
@@ -13,7 +13,8 @@ import { executeNotebook, listNotebooks, notebookKernel } from "../../scripts/_n
 
 const GOAL_S = 60;
 const smoke = Deno.args.includes("--smoke");
-const wanted = Deno.args.filter((a) => !a.startsWith("-"));
+const only = Deno.args.find((a) => a.startsWith("--only="));
+const wanted = only ? only.slice("--only=".length).split(",").filter(Boolean) : [];
 
 const probe = await new Deno.Command(SYSTEM_PYTHON, { args: ["-c", "import nbclient"] })
   .output().catch(() => null);

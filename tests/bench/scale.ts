@@ -48,7 +48,16 @@ interface ChildRun {
 
 async function child(source: string, env: Record<string, string>): Promise<ChildRun> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", new URL(import.meta.url).pathname, "--child", source],
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      "--config",
+      new URL("../../deno.test.json", import.meta.url).pathname,
+      new URL(import.meta.url).pathname,
+      "--child",
+      source,
+    ],
     env,
     stdout: "piped",
     stderr: "piped",

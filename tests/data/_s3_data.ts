@@ -81,6 +81,11 @@ export class Uploader {
     if (!res.ok) throw new Error(`PUT ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
   }
 
+  /** Uploads one object. */
+  object(bucket: string, key: string, body: Uint8Array): Promise<void> {
+    return this.#put(`${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`, body);
+  }
+
   /** Creates a bucket. */
   bucket(name: string): Promise<void> {
     return this.#put(name);

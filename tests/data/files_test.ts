@@ -4,7 +4,9 @@
  * (checked against DuckDB), shards, file shuffles, and the errors.
  */
 import assert from "node:assert/strict";
-import { arrow, csv, Dataset, files, parquet } from "../../mod.ts";
+import { Dictionary, Float64, Int32, Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
+import { arrow, csv, Dataset, files, parquet, type WhereCondition } from "../../mod.ts";
+import { whereMask } from "../../lib/data/_where.ts";
 import { duck, writeParts } from "./_s3_data.ts";
 import { addRowHashes } from "./_row_hash.ts";
 
@@ -180,4 +182,17 @@ Deno.test("files: errors name the file, column and value", async () => {
     () => rows(files([`${dir}/flights/month=1/weekday=1/data_0.parquet`, `${dir}/csv/part-0.csv`])),
     /files of several formats \(parquet, csv\)/,
   );
+});
+
+Deno.test("where: dictionary strings with nulls, numbers and int64 filter like SQL", () => {
+  const s = vectorFromArray(["a", null, "b", "a", null], new Dictionary(new Utf8(), new Int32()));
+  const x = vectorFromArray([1.5, 2, NaN, -1, 0], new Float64());
+  const big = vectorFromArray([1n, 2n, 3n, 4n, 5n], new Int64());
+  const batch = new Table({ s, x, big }).batches[0];
+  const mask = (where: WhereCondition[]) => [...whereMask(batch, where, "t")];
+  assert.deepEqual(mask([["s", "!=", "b"]]), [1, 0, 0, 1, 0]);
+  assert.deepEqual(mask([["s", "in", ["a", "b"]]]), [1, 0, 1, 1, 0]);
+  assert.deepEqual(mask([["x", ">=", 1.5]]), [1, 1, 0, 0, 0]);
+  assert.deepEqual(mask([["big", ">", 2], ["x", "<", 10]]), [0, 0, 0, 1, 1]);
+  assert.deepEqual(mask([["big", "in", [1n, 5]]]), [1, 0, 0, 0, 1]);
 });

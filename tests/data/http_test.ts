@@ -295,3 +295,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "http: break ends the read-ahead still in flight (the file is closed)",
+  ...opts,
+  async fn() {
+    // Every body after the first group's stalls: the read-ahead of group 2 waits forever.
+    let stalled = 0;
+    const server = faultServer(bytes, "f.parquet", (_i, seen) => {
+      const start = Number(/bytes=(\d+)-/.exec(seen.range ?? "")?.[1] ?? 0);
+      if (start > 0 && start < bytes.length - (1 << 19) && ++stalled > 1) return { stallAt: 10 };
+      return undefined;
+    });
+    try {
+      let batches = 0;
+      for await (const _ of parquet(server.url, { columns: ["distance"] })) {
+        batches++;
+        // Wait until the read-ahead of the next group reached the server and stalls.
+        while (stalled < 2) await new Promise((r) => setTimeout(r, 5));
+        assert.ok(remoteStats.inFlight > 0);
+        break;
+      }
+      assert.equal(batches, 1);
+      // Without the close, the stalled request would wait for idleTimeout (30 s) and retry.
+      for (let i = 0; i < 200 && remoteStats.inFlight > 0; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(remoteStats.inFlight, 0);
+      assert.ok(stalled >= 2, `${stalled} group reads`);
+    } finally {
+      await server.close();
+    }
+  },
+});

@@ -4,6 +4,7 @@
  * kernel/install.ts into a temporary Jupyter data folder.
  */
 import assert from "node:assert/strict";
+import { CATEGORIES, CATEGORY_LABELS } from "../../lib/memory/_categories.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const python = "/usr/bin/python3";
@@ -182,11 +183,20 @@ Deno.test("kernel: per-cell memory report, switch and timeline", async () => {
   assert.ok(grew > 190 && grew < 260, `RSS grew ${grew} MiB`);
   assert.ok(alloc.rssPeak >= alloc.rssEnd);
   assert.ok(alloc.peakIsPerCell);
+  // The breakdown names where the 200 MiB went: V8's external memory (an ArrayBuffer).
+  assert.match(
+    String((alloc as { mover?: string }).mover),
+    /^largest mover ArrayBuffers \+2\d\d\.\d MB$/,
+  );
   // The peak is per cell: a later small cell's peak is below the big cells' peak.
   const peak = report(r.peak)!;
   assert.ok(peak.rssPeak - peak.rssStart > 280 * MiB, `peak ${peak.rssPeak - peak.rssStart}`);
   const clean = report(r.tf_clean)!;
-  assert.ok(clean.rssPeak < peak.rssPeak, `peak ${clean.rssPeak} after ${peak.rssPeak}`);
+  // Only once V8 has collected the 300 MB can a later peak be seen below it; when its GC
+  // has not run yet (its timing varies), the later cell starts above that peak anyway.
+  if (clean.rssStart < peak.rssPeak - 32 * MiB) {
+    assert.ok(clean.rssPeak < peak.rssPeak, `peak ${clean.rssPeak} after ${peak.rssPeak}`);
+  } else assert.ok(clean.rssPeak - clean.rssStart < 32 * MiB, `peak ${clean.rssPeak}`);
   // tfjs: counts from the first tensor on, and a leak warning for survivors.
   const leak = report(r.tf_leak)!;
   assert.equal(leak.tensorsDelta, 2);
@@ -222,11 +232,16 @@ Deno.test("kernel: per-cell memory report, switch and timeline", async () => {
   assertTimeline(again, false);
   const fig = again.content.data?.["application/vnd.plotly.v1+json"] as Figure;
   const names = fig.data.map((t) => t.name);
-  assert.deepEqual(
-    names,
-    ["engine RSS", "peak RSS in cell", "V8 heap used", "tfjs tensor bytes", "tensors"],
-  );
-  const rss = fig.data[0].y;
+  // lib/memory's one timeline figure: the parts of RSS stacked (read by the agent at each
+  // cell's end), the engine's RSS line (sampled every 100 ms), per-cell peaks, tfjs.
+  assert.deepEqual(names, [
+    ...CATEGORIES.map((c) => CATEGORY_LABELS[c]),
+    "engine RSS",
+    "peak RSS in cell",
+    "tfjs tensor bytes",
+    "tensors",
+  ]);
+  const rss = fig.data.find((t) => t.name === "engine RSS")!.y;
   assert.ok(Math.max(...rss) > 300 * MiB, "the 300 MB cell's peak is on the RSS line");
   const bands = fig.layout.shapes.filter((s) => s.type === "rect");
   assert.ok(bands.length >= 17, `${bands.length} cell bands`);

@@ -8,6 +8,7 @@ import {
   useBackend,
 } from "../../mod.ts";
 import { SampleStore, SERIES } from "../../lib/memory/_store.ts";
+import { CATEGORIES, CATEGORY_LABELS } from "../../lib/memory/_categories.ts";
 
 await useBackend({ backend: "cpu" });
 
@@ -179,8 +180,8 @@ Deno.test("timeline: the figure stacks host memory, shares x, marks and annotate
     const n of [
       "V8 heap used",
       "V8 heap free",
-      "external (ArrayBuffers, wasm)",
-      "rest of RSS",
+      "ArrayBuffers (external)",
+      "unexplained",
       "RSS",
       "tfjs tensor bytes",
       "tensors",
@@ -188,13 +189,28 @@ Deno.test("timeline: the figure stacks host memory, shares x, marks and annotate
   ) {
     assert.ok(names.includes(n), `missing trace ${n}`);
   }
+  // One stacked band per part of RSS, "unexplained" its own; together they are the RSS line.
   const host = fig.data.filter((t) => t.stackgroup === "host");
-  assert.equal(host.length, 4);
+  assert.deepEqual(host.map((t) => t.name), CATEGORIES.map((c) => CATEGORY_LABELS[c]));
+  const rssLine = fig.data.find((t) => t.name === "RSS")!;
+  for (const i of [0, Math.floor(rssLine.y!.length / 2), rssLine.y!.length - 1]) {
+    // (a band drawn with two points stayed 0)
+    const sum = host.reduce((a, t) => a + (t.y!.length === 2 ? 0 : t.y![i] as number), 0);
+    assert.equal(sum, rssLine.y![i], `bands add up to RSS at point ${i}`);
+  }
   const len = fig.data[0].x!.length;
   assert.ok(len <= 500 + 10 && len >= 400, `points per trace: ${len}`);
-  for (const t of fig.data) assert.deepEqual(t.x, fig.data[0].x, "one x for all traces");
+  for (const t of fig.data) {
+    // Bands of parts that stayed 0 (no wasm, no GPU here) are drawn with two points.
+    if (t.stackgroup === "host" && t.y!.every((v) => v === 0)) continue;
+    assert.deepEqual(t.x, fig.data[0].x, "one x for all traces");
+  }
   const rssTrace = fig.data.find((t) => t.name === "RSS")!;
-  assert.equal(Math.max(...rssTrace.y!), Math.max(...tl.toJSON().series.rss.max), "peak kept");
+  assert.equal(
+    Math.max(...rssTrace.y!),
+    Math.max(...tl.toJSON().series.rss!.max as number[]),
+    "peak kept",
+  );
   assert.ok(String(rssTrace.hovertemplate).includes("bytes"));
   const shapes = fig.layout.shapes as unknown[];
   assert.equal(shapes.length, 6);
@@ -276,10 +292,11 @@ Deno.test("timeline: an hour at 20 Hz stays bounded and plots ≤ ~2000 points a
     saved.t.length <= 8192 && saved.stride === 16,
     `${saved.t.length} slots, stride ${saved.stride}`,
   );
-  assert.ok(tl.bytes <= 8192 * 21 * 8 + 1024, `${tl.bytes} bytes`);
+  assert.ok(tl.bytes <= 8192 * (2 * SERIES.length + 1) * 8 + 1024, `${tl.bytes} bytes`);
   const fig = tl.figure();
   for (const t of fig.data) assert.ok(t.x!.length <= 2000, `${t.name}: ${t.x!.length} points`);
-  assert.ok(JSON.stringify(fig).length < 300_000);
+  // 11 stacked parts of RSS, the RSS line and tfjs lines, ≤ 2000 points each.
+  assert.ok(JSON.stringify(fig).length < 600_000, `${JSON.stringify(fig).length} bytes`);
 });
 
 Deno.test("timeline: GPU bytes get their own stacked panel; the static SVG draws it", async () => {
