@@ -8,7 +8,7 @@ import type { tf } from "../_tf.ts";
 import { markOwned } from "../dispose/_ownership.ts";
 
 import type { TensorBatch, ToTensorsOptions } from "./dataset_options.ts";
-import { listWidth, type Target, writeList } from "./_to_tensors_list.ts";
+import { listColumns, listWidth, type Target, writeList } from "./_to_tensors_list.ts";
 
 type AnyData = Data<DataType>;
 type TF = typeof tf;
@@ -25,7 +25,7 @@ function fillFor(spec: ToTensorsOptions, column: string): number | undefined {
 function width(spec: ToTensorsOptions, column: string, batch: RecordBatch): number {
   const vector = batch.getChild(column);
   const t = vector?.type.typeId;
-  if (t === Type.List || t === Type.FixedSizeList) return listWidth(spec, column, vector!.data);
+  if (t === Type.List || t === Type.FixedSizeList) return listColumns(spec, column, vector!.data);
   return spec.oneHot?.[column] ?? 1;
 }
 
@@ -58,7 +58,7 @@ function writeColumn(
     const type = data.type;
     if (type.typeId === Type.List || type.typeId === Type.FixedSizeList) {
       const k = listWidth(spec, column, vector.data as AnyData[]);
-      writeList(data, column, k, fill, target, col, row0, base);
+      writeList(data, column, spec, k, fill, target, col, row0, base);
       row0 += n;
       continue;
     }

@@ -16,21 +16,36 @@ export interface Target {
   dtype: "float32" | "int32";
 }
 
+/** How a list column is padded: to `length` elements, plus a lengths column when asked. */
+function padOf(
+  spec: ToTensorsOptions,
+  column: string,
+): { length: number; lengths: boolean } | null {
+  const pad = spec.padLists?.[column];
+  if (pad === undefined) return null;
+  const length = typeof pad === "number" ? pad : pad?.length;
+  if (!(Number.isInteger(length) && length! > 0)) {
+    throw new RangeError(
+      `Cannot make tensors: padLists.${column} must be a positive integer or ` +
+        `{ length, lengths }, got ${JSON.stringify(pad)}`,
+    );
+  }
+  return { length: length!, lengths: typeof pad === "object" && pad.lengths === true };
+}
+
+/** Columns a list column takes in the matrix: its elements, and its lengths column if asked. */
+export function listColumns(spec: ToTensorsOptions, column: string, parts: readonly AnyData[]) {
+  return listWidth(spec, column, parts) + (padOf(spec, column)?.lengths ? 1 : 0);
+}
+
 /** Elements per row of a list column: the one length all its rows share (or padLists). */
 export function listWidth(
   spec: ToTensorsOptions,
   column: string,
   parts: readonly AnyData[],
 ): number {
-  const pad = spec.padLists?.[column];
-  if (pad !== undefined) {
-    if (!(Number.isInteger(pad) && pad > 0)) {
-      throw new RangeError(
-        `Cannot make tensors: padLists.${column} must be a positive integer, got ${pad}`,
-      );
-    }
-    return pad;
-  }
+  const pad = padOf(spec, column);
+  if (pad) return pad.length;
   let k = -1;
   for (const data of parts) {
     if (data.type.typeId === Type.FixedSizeList) {
@@ -61,6 +76,7 @@ export function listWidth(
 export function writeList(
   data: AnyData,
   column: string,
+  spec: ToTensorsOptions,
   k: number,
   fill: number | undefined,
   target: Target,
@@ -69,6 +85,16 @@ export function writeList(
   base: number,
 ): void {
   const n = data.length;
+  if (padOf(spec, column)?.lengths) {
+    // The lengths column, after the k elements: 0 for a null list.
+    const offs = data.valueOffsets as Int32Array | undefined;
+    for (let i = 0; i < n; i++) {
+      const isNull = data.nullCount > 0 &&
+        ((data.nullBitmap![(data.offset + i) >> 3] >> ((data.offset + i) & 7)) & 1) === 0;
+      const len = isNull ? 0 : offs ? offs[i + 1] - offs[i] : k;
+      target.out[(row0 + i) * target.stride + col + k] = len;
+    }
+  }
   const { out, stride } = target;
   const child = data.children[0] as AnyData;
   const fixed = data.type.typeId === Type.FixedSizeList;
