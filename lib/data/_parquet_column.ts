@@ -33,11 +33,7 @@ export interface LeafChunk {
 function cat(parts: Uint8Array[], n: number): Uint8Array {
   if (parts.length === 1) return parts[0];
   const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
   return out;
 }
 
@@ -172,7 +168,7 @@ export function decodeLeafChunk(
       }
       values.push(fromDictionary(dict, codes));
     } else {
-      values.push(decodeValues(encoding, data, pos, present, type, width));
+      values.push(decodeValues(encoding, type, width, data, pos, present));
     }
     if (physicalLength(values[values.length - 1]) !== present) {
       throw new ParquetCorrupt(

@@ -32,11 +32,16 @@ function makeValues(type: string, rows: number, strings: boolean): Values {
   }
 }
 
+/** Throws for a dictionary index past the dictionary. */
+function badIndex(c: number, size: number): never {
+  throw new ParquetCorrupt(`dictionary index ${c} is out of range (${size} entries)`);
+}
+
 /**
  * Copies `n` dictionary entries selected by `codes` into `out` starting at
  * `at`, skipping null slots. 8-byte values move as two int32 halves: copying
  * through BigInt allocates, and through Float64 could change NaN bits. The
- * four loops are split so each stays monomorphic and branch-free.
+ * dense loops are split by width so each stays monomorphic.
  */
 function scatter(
   out: Values,
@@ -49,65 +54,31 @@ function scatter(
   const size = dict.length;
   // Each loop checks its index as it goes (one pass over the codes, and a
   // branch that is never taken on sound data).
-  let bad = 0;
-  let failed = false;
-  if (out.BYTES_PER_ELEMENT === 8) {
-    const o = new Int32Array(out.buffer, out.byteOffset, out.length * 2);
-    const d = new Int32Array(dict.buffer, dict.byteOffset, size * 2);
-    if (valid === null) {
-      for (let j = 0, k = 2 * at; j < n; j++, k += 2) {
-        const c = codes[j];
-        if (c >>> 0 >= size) {
-          bad = c;
-          failed = true;
-          break;
-        }
-        o[k] = d[2 * c];
-        o[k + 1] = d[2 * c + 1];
-      }
-    } else {
-      let j = 0;
-      for (let k = at; j < n; k++) {
-        if (valid[k] === 0) continue;
-        const c = codes[j++];
-        if (c >>> 0 >= size) {
-          bad = c;
-          failed = true;
-          break;
-        }
-        o[2 * k] = d[2 * c];
-        o[2 * k + 1] = d[2 * c + 1];
-      }
+  const w = out.BYTES_PER_ELEMENT >> 2; // 32-bit words per value
+  const o = new Int32Array(out.buffer, out.byteOffset, out.length * w);
+  const d = new Int32Array(dict.buffer, dict.byteOffset, size * w);
+  if (valid !== null) {
+    let j = 0;
+    for (let k = at; j < n; k++) {
+      if (valid[k] === 0) continue;
+      const c = codes[j++];
+      if (c >>> 0 >= size) badIndex(c, size);
+      o[k * w] = d[c * w];
+      if (w === 2) o[k * w + 1] = d[c * w + 1];
+    }
+  } else if (w === 2) {
+    for (let j = 0, k = 2 * at; j < n; j++, k += 2) {
+      const c = codes[j];
+      if (c >>> 0 >= size) badIndex(c, size);
+      o[k] = d[2 * c];
+      o[k + 1] = d[2 * c + 1];
     }
   } else {
-    const o = out as Int32Array;
-    const d = dict as Int32Array;
-    if (valid === null) {
-      for (let j = 0; j < n; j++) {
-        const c = codes[j];
-        if (c >>> 0 >= size) {
-          bad = c;
-          failed = true;
-          break;
-        }
-        o[at + j] = d[c];
-      }
-    } else {
-      let j = 0;
-      for (let k = at; j < n; k++) {
-        if (valid[k] === 0) continue;
-        const c = codes[j++];
-        if (c >>> 0 >= size) {
-          bad = c;
-          failed = true;
-          break;
-        }
-        o[k] = d[c];
-      }
+    for (let j = 0; j < n; j++) {
+      const c = codes[j];
+      if (c >>> 0 >= size) badIndex(c, size);
+      o[at + j] = d[c];
     }
-  }
-  if (failed) {
-    throw new ParquetCorrupt(`dictionary index ${bad} is out of range (${size} entries)`);
   }
 }
 
@@ -129,9 +100,7 @@ function gather64(out: Values, dict: Values, codes: Int32Array, n: number, at: n
   const size = d.length;
   for (let j = 0; j < n; j++) {
     const c = codes[j];
-    if (c >>> 0 >= size) {
-      throw new ParquetCorrupt(`dictionary index ${c} is out of range (${size} entries)`);
-    }
+    if (c >>> 0 >= size) badIndex(c, size);
     o[at + j] = d[c];
   }
 }

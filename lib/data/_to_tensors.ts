@@ -8,6 +8,7 @@ import type { tf } from "../_tf.ts";
 import { markOwned } from "../dispose/_ownership.ts";
 
 import type { TensorBatch, ToTensorsOptions } from "./dataset_options.ts";
+import { listColumns, listWidth, type Target, writeList } from "./_to_tensors_list.ts";
 
 type AnyData = Data<DataType>;
 type TF = typeof tf;
@@ -15,12 +16,6 @@ type TF = typeof tf;
 const F32_EXACT = 2 ** 24;
 const I32_MIN = -(2 ** 31);
 const I32_MAX = 2 ** 31 - 1;
-
-interface Target {
-  out: Float32Array | Int32Array;
-  stride: number;
-  dtype: "float32" | "int32";
-}
 
 function fillFor(spec: ToTensorsOptions, column: string): number | undefined {
   if (typeof spec.fill === "number") return spec.fill;
@@ -30,111 +25,8 @@ function fillFor(spec: ToTensorsOptions, column: string): number | undefined {
 function width(spec: ToTensorsOptions, column: string, batch: RecordBatch): number {
   const vector = batch.getChild(column);
   const t = vector?.type.typeId;
-  if (t === Type.List || t === Type.FixedSizeList) return listWidth(spec, column, vector!.data);
+  if (t === Type.List || t === Type.FixedSizeList) return listColumns(spec, column, vector!.data);
   return spec.oneHot?.[column] ?? 1;
-}
-
-/** Elements per row of a list column: the one length all its rows share (or padLists). */
-function listWidth(spec: ToTensorsOptions, column: string, parts: readonly AnyData[]): number {
-  const pad = spec.padLists?.[column];
-  if (pad !== undefined) {
-    if (!(Number.isInteger(pad) && pad > 0)) {
-      throw new RangeError(
-        `Cannot make tensors: padLists.${column} must be a positive integer, got ${pad}`,
-      );
-    }
-    return pad;
-  }
-  let k = -1;
-  for (const data of parts) {
-    if (data.type.typeId === Type.FixedSizeList) {
-      return (data.type as unknown as { listSize: number }).listSize;
-    }
-    const offs = data.valueOffsets as Int32Array;
-    for (let i = 0; i < data.length; i++) {
-      const len = offs[i + 1] - offs[i];
-      const isNull = data.nullCount > 0 &&
-        ((data.nullBitmap![(data.offset + i) >> 3] >> ((data.offset + i) & 7)) & 1) === 0;
-      if (isNull) continue;
-      if (k < 0) k = len;
-      else if (len !== k) {
-        throw new RangeError(
-          `Cannot make tensors: list column "${column}" is ragged (a row holds ${len} elements, ` +
-            `an earlier one ${k}); pass padLists: { ${column}: <length> } to pad`,
-        );
-      }
-    }
-  }
-  return Math.max(k, 0);
-}
-
-/**
- * Writes a list column's elements as `k` columns from `col`; equal-length
- * float32 lists with no nulls move in one bulk copy.
- */
-function writeList(
-  data: AnyData,
-  column: string,
-  k: number,
-  fill: number | undefined,
-  target: Target,
-  col: number,
-  row0: number,
-  base: number,
-): void {
-  const n = data.length;
-  const { out, stride } = target;
-  const child = data.children[0] as AnyData;
-  const fixed = data.type.typeId === Type.FixedSizeList;
-  const offs = fixed ? null : data.valueOffsets as Int32Array;
-  const start = (i: number) => (fixed ? (data.offset + i) * k : offs![i]);
-  const childType = child.type.typeId;
-  if (childType !== Type.Float && childType !== Type.Int) {
-    throw new TypeError(
-      `Cannot make tensors: list column "${column}" holds ${child.type}, expected numbers`,
-    );
-  }
-  const values = child.values as unknown as ArrayLike<number | bigint>;
-  const nulls = (d: AnyData, i: number) =>
-    d.nullCount > 0 && ((d.nullBitmap![(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1) === 0;
-  if (
-    stride === k && data.nullCount === 0 && child.nullCount === 0 &&
-    values instanceof Float32Array && out instanceof Float32Array &&
-    start(n) - start(0) === n * k
-  ) {
-    out.set(values.subarray(start(0), start(0) + n * k), row0 * k); // one bulk copy
-    return;
-  }
-  const miss = (i: number, what: string): number => {
-    if (fill === undefined) {
-      throw new TypeError(
-        `Cannot make tensors: list column "${column}" has ${what} at row ${base + row0 + i}; ` +
-          `pass fill: { ${column}: <number> } to replace nulls`,
-      );
-    }
-    return fill;
-  };
-  for (let i = 0; i < n; i++) {
-    const at = (row0 + i) * stride + col;
-    if (nulls(data, i)) {
-      const v = miss(i, "a null list");
-      for (let j = 0; j < k; j++) out[at + j] = v;
-      continue;
-    }
-    const s = start(i);
-    const len = fixed ? k : offs![i + 1] - s;
-    if (len > k) {
-      throw new RangeError(
-        `Cannot make tensors: list column "${column}" holds ${len} elements at row ${
-          base + row0 + i
-        }, more than ${k}`,
-      );
-    }
-    for (let j = 0; j < len; j++) {
-      out[at + j] = nulls(child, s + j) ? miss(i, "a null element") : Number(values[s + j]);
-    }
-    for (let j = len; j < k; j++) out[at + j] = fill ?? 0;
-  }
 }
 
 /**
@@ -166,7 +58,7 @@ function writeColumn(
     const type = data.type;
     if (type.typeId === Type.List || type.typeId === Type.FixedSizeList) {
       const k = listWidth(spec, column, vector.data as AnyData[]);
-      writeList(data, column, k, fill, target, col, row0, base);
+      writeList(data, column, spec, k, fill, target, col, row0, base);
       row0 += n;
       continue;
     }

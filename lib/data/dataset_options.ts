@@ -77,10 +77,12 @@ export interface ToTensorsOptions {
    * List columns (e.g. embeddings, `list<float>`) take `k` columns of `xs`,
    * one per element, and every row must hold the same `k`: ragged lists
    * throw, naming the row. A length here pads shorter lists of that column
-   * to it with its `fill` value (or 0); a longer list still throws.
+   * to it with its `fill` value (or 0); a longer list still throws. With
+   * `{ length, lengths: true }` one more column follows the elements,
+   * holding each row's true length (0 for a null list), to mask the padding.
    * @default {{}}
    */
-  padLists?: Record<string, number>;
+  padLists?: Record<string, number | { length: number; lengths?: boolean }>;
   /**
    * Fill `xs` and `ys` through a 2-slot ring of reused ArrayBuffers, so a
    * steady-state loop allocates none. A slot is refilled only once the tensor

@@ -9,7 +9,7 @@ import { duck } from "./_parquet_ref.ts";
 
 await useBackend({ backend: "cpu" });
 
-Deno.test("toTensors: list<float> of equal length → [rows, k]; ragged lists throw or pad", async () => {
+Deno.test("toTensors: list<float> of equal length → [rows, k]; ragged lists throw, pad, or pad with lengths", async () => {
   const dir = await Deno.makeTempDir({ prefix: "memkit-pqt-" });
   try {
     const path = `${dir}/emb.parquet`;
@@ -63,6 +63,21 @@ Deno.test("toTensors: list<float> of equal length → [rows, k]; ragged lists th
     ) {
       assert.deepEqual(t.xs.shape, [300, 3]);
       assert.deepEqual(Array.from(t.xs.dataSync().slice(0, 9)), [-1, -1, -1, 0, -1, -1, 0, 1, -1]);
+      break;
+    }
+    // lengths: true adds each row's true length after the padded elements
+    for await (
+      const t of parquet(path, { batchRows: 300 }).toTensors({
+        x: ["ragged", "id"],
+        y: "label",
+        padLists: { ragged: { length: 2, lengths: true } },
+      })
+    ) {
+      assert.deepEqual(t.xs.shape, [300, 4]);
+      assert.deepEqual(
+        Array.from(t.xs.dataSync().slice(0, 12)),
+        [0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 2, 2],
+      );
       break;
     }
   } finally {
