@@ -38,17 +38,33 @@ export interface Read {
 type Batch = {
   numRows: number;
   numCols: number;
-  schema: { fields: { name: string }[] };
+  schema: { fields: { name: string; type: { typeId: number } }[] };
   getChildAt(i: number): { get(i: number): unknown } | null;
 };
 
-async function collect(batches: AsyncIterable<Batch> | Iterable<Batch>): Promise<Read> {
+/** apache-arrow's `Type.Date`: `get()` gives epoch milliseconds. */
+const ARROW_DATE = 8;
+
+/**
+ * Reads every batch into canonical rows. `datesAsText` spells Date columns
+ * as `YYYY-MM-DD`, the way DuckDB's all-varchar CSV reference reads them.
+ */
+async function collect(
+  batches: AsyncIterable<Batch> | Iterable<Batch>,
+  datesAsText = false,
+): Promise<Read> {
   let names: string[] | undefined;
   const rows: (string | null)[][] = [];
   for await (const b of batches) {
     names ??= b.schema.fields.map((f) => f.name);
     const cols = Array.from({ length: b.numCols }, (_, j) => b.getChildAt(j)!);
-    for (let i = 0; i < b.numRows; i++) rows.push(cols.map((c) => canon(c.get(i))));
+    const dates = b.schema.fields.map((f) => datesAsText && f.type.typeId === ARROW_DATE);
+    for (let i = 0; i < b.numRows; i++) {
+      rows.push(cols.map((c, j) => {
+        const v = c.get(i);
+        return dates[j] && v !== null ? new Date(Number(v)).toISOString().slice(0, 10) : canon(v);
+      }));
+    }
   }
   return { ok: true, names: names ?? [], rows };
 }
@@ -61,7 +77,7 @@ async function ours(format: Format, path: string): Promise<Read> {
     : format === "arrow"
     ? arrow(path)
     : parquet(path);
-  return await collect(ds as unknown as AsyncIterable<Batch>);
+  return await collect(ds as unknown as AsyncIterable<Batch>, format === "csv");
 }
 
 let duck: { run(sql: string): Promise<Read> } | null = null;

@@ -12,23 +12,7 @@ const COUNT = 100;
 // Known failures of other owners' readers, each with the precise reason and
 // a test that matches only that symptom: any other failure of the format
 // still fails this test. (Findings: tests/fuzz/FINDINGS.md.)
-const EXPECTED_TO_FAIL: Record<string, { reason: string; matches: (r: Result) => boolean }> = {
-  jsonl: {
-    reason: "jsonl() drops keys first seen after the first object (DuckDB adds them as columns); " +
-      "the JSONL owner's schema widening (issue 17) fixes it",
-    matches: (r) => {
-      const m = /^names (\[.*?\]) vs (\[.*\])$/.exec(r.detail);
-      if (r.outcome !== "different" || !m) return false;
-      try {
-        const ours = JSON.parse(m[1]) as string[];
-        const ref = JSON.parse(m[2]) as string[];
-        return ref.length > ours.length && ours.every((n, i) => ref[i] === n);
-      } catch {
-        return m[2].startsWith(m[1].slice(0, -1)); // the reference's names were cut at 200 chars
-      }
-    },
-  },
-};
+const EXPECTED_TO_FAIL: Record<string, { reason: string; matches: (r: Result) => boolean }> = {};
 
 Deno.test("fuzz: the same seed gives the same variants", () => {
   const bytes = new TextEncoder().encode("a,b\n1,2\n3,4\n");
