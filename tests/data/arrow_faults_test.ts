@@ -310,6 +310,39 @@ Deno.test("arrow: abort ends a mapped read; timers run while batches are decoded
   }
 });
 
+Deno.test("arrow({ mmap: true }): the consumer's own work counts toward the ~20 ms slice", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // A small file: the reader's own work per pass is far under 20 ms, so only
+    // a slice clock that also counts the consumer's time (and runs across
+    // repeat() passes) lets the loop turn.
+    const t = tableFromArrays({ x: new Float64Array(16) });
+    const path = `${dir}/small.arrow`;
+    await Deno.writeFile(
+      path,
+      RecordBatchFileWriter.writeAll(new Table(Array(4).fill(t.batches[0]))).toUint8Array(true),
+    );
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    let batches = 0;
+    try {
+      for await (const _ of arrow(path, { mmap: true }).repeat()) {
+        // Synchronous work longer than a slice, and no await of its own.
+        const until = performance.now() + 25;
+        while (performance.now() < until) { /* busy */ }
+        if (++batches === 20) break;
+      }
+    } finally {
+      clearInterval(timer);
+    }
+    // Every batch after the first is pulled more than 20 ms after the loop
+    // last ran, so the reader lets it run (and the interval tick) each time.
+    assert.ok(ticks >= 10, `timers ran between batches: ${ticks} ticks over ${batches} batches`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("arrow({ mmap: true }): SIGINT stops a pass whose consumer never awaits", async () => {
   const dir = await Deno.makeTempDir();
   try {
