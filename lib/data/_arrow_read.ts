@@ -10,7 +10,6 @@ import { ArrowFormatError } from "./arrow_format_error.ts";
 import {
   blockMessage,
   decodeMessage,
-  IpcDecoder,
   IpcFault,
   MAGIC,
   parseFooter,
@@ -18,6 +17,7 @@ import {
   prefixOf,
   restate,
 } from "./_arrow_ipc.ts";
+import { IpcDecoder } from "./_arrow_load.ts";
 
 /** A byte range the parser needs, [start, end). */
 interface Need {
@@ -241,6 +241,20 @@ const macrotask = () => new Promise<void>((r) => setTimeout(r, 0));
 // and timers, aborts and SIGINT never run.
 let lastTurn = performance.now();
 
+/** Runs the parser one step; its faults are restated as ArrowFormatError naming `file`. */
+function advance(
+  steps: Generator<Step, void, Uint8Array | undefined>,
+  input: Uint8Array | undefined,
+  file: string,
+  signal?: AbortSignal,
+): IteratorResult<Step, void> {
+  try {
+    return steps.next(input);
+  } catch (e) {
+    throw restate(e, file, {}, signal);
+  }
+}
+
 /**
  * Reads checked record batches; every format fault is an ArrowFormatError
  * naming `file`. Work is sliced so timers, aborts and SIGINT run every ~20 ms.
@@ -257,12 +271,7 @@ export async function* readIpc(
   let input: Uint8Array | undefined;
   try {
     while (true) {
-      let r: IteratorResult<Step, void>;
-      try {
-        r = steps.next(input);
-      } catch (e) {
-        throw restate(e, file, {}, signal);
-      }
+      const r = advance(steps, input, file, signal);
       input = undefined;
       if (r.done) return;
       // Measured since the loop last ran, the consumer's time between
@@ -302,12 +311,7 @@ export function* readIpcSync(src: Positional, file: string): Generator<IpcBatch>
   const read = positional(src);
   try {
     while (true) {
-      let r: IteratorResult<Step, void>;
-      try {
-        r = steps.next(input);
-      } catch (e) {
-        throw restate(e, file);
-      }
+      const r = advance(steps, input, file);
       input = undefined;
       if (r.done) return;
       const step = r.value;
