@@ -9,6 +9,7 @@
 import { RemoteReadError } from "./remote_read_error.ts";
 import { registerProbe } from "../memory/probes.ts";
 import type { ByteStream, RandomAccess } from "./_source.ts";
+import { bounded, sleep, Slots, Timeout } from "./_http_wait.ts";
 
 /** Options for remote reads (HTTP and S3). */
 export interface RemoteOptions {
@@ -120,42 +121,6 @@ class Fatal extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
   }
-}
-
-class Timeout extends Error {}
-
-/** Resolves or rejects with `p`, or rejects when `ms` pass or `signal` aborts. */
-function bounded<T>(p: Promise<T>, ms: number, signal: AbortSignal, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => finish(() => reject(signal.reason));
-    const timer = setTimeout(() => finish(() => reject(new Timeout(what))), ms);
-    let settled = false;
-    function finish(f: () => void) {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      f();
-    }
-    p.then((v) => finish(() => resolve(v)), (e) => finish(() => reject(e)));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 function retryable(status: number): boolean {
@@ -317,26 +282,6 @@ interface Wanted {
   end: number;
   resolve(bytes: Uint8Array): void;
   reject(e: unknown): void;
-}
-
-/** A counting semaphore. */
-class Slots {
-  #free: number;
-  #waiting: (() => void)[] = [];
-  constructor(n: number) {
-    this.#free = n;
-  }
-  async run<T>(f: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((r) => this.#waiting.push(r));
-    try {
-      return await f();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    }
-  }
 }
 
 /**

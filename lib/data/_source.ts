@@ -52,6 +52,15 @@ export function localPath(src: string | URL): string {
   return src.startsWith("file:") ? fileURLToPath(src) : src;
 }
 
+/** Opens a local path for reading; a failure is a TypeError naming the format and path. */
+async function openLocal(src: string | URL, what: string, name: string) {
+  try {
+    return await openFile(localPath(src), "r");
+  } catch (e) {
+    throw new TypeError(`Cannot read ${what} "${name}": ${(e as Error).message}`, { cause: e });
+  }
+}
+
 /** Opens a path or URL for random access. `what` names the format in errors ("parquet"). */
 export async function openRandomAccess(
   src: string | URL,
@@ -61,12 +70,7 @@ export async function openRandomAccess(
   const name = sourceName(src);
   const remote = remoteOf(src);
   if (remote) return await openRemote(remote.target, what, remote.options, signal);
-  let handle;
-  try {
-    handle = await openFile(localPath(src), "r");
-  } catch (e) {
-    throw new TypeError(`Cannot read ${what} "${name}": ${(e as Error).message}`, { cause: e });
-  }
+  const handle = await openLocal(src, what, name);
   const size = (await handle.stat()).size;
   const readInto = async (out: Uint8Array, start: number): Promise<number> => {
     signal?.throwIfAborted();
@@ -107,7 +111,6 @@ export interface ByteStream {
   chunks(): AsyncGenerator<Uint8Array>;
 }
 
-/** Opens a path, URL or ReadableStream for sequential reading. */
 /** Yields a byte stream's chunks, checking the signal between reads; cancels the stream when stopped early. */
 async function* readAll(
   stream: ReadableStream<Uint8Array>,
@@ -127,6 +130,7 @@ async function* readAll(
   }
 }
 
+/** Opens a path, URL or ReadableStream for sequential reading. */
 export async function openByteStream(
   src: string | URL | ReadableStream<Uint8Array>,
   what: string,
@@ -144,12 +148,7 @@ export async function openByteStream(
   const name = sourceName(src);
   const remote = remoteOf(src);
   if (remote) return await openRemoteStream(remote.target, remote.options, signal);
-  let handle;
-  try {
-    handle = await openFile(localPath(src), "r");
-  } catch (e) {
-    throw new TypeError(`Cannot read ${what} "${name}": ${(e as Error).message}`, { cause: e });
-  }
+  const handle = await openLocal(src, what, name);
   const size = (await handle.stat()).size;
   const file = handle;
   return {

@@ -4,10 +4,11 @@
  * pruning, shards and file shuffles.
  * @module
  */
-import { type Data, type DataType, Dictionary, type RecordBatch, Type } from "apache-arrow";
+import type { RecordBatch } from "apache-arrow";
 import type { FileMetaData } from "hyparquet";
 import { Dataset, type StageContext, type StageOptions } from "./dataset.ts";
-import { gatherRows, GrowingDictionary, makeBatch, packValidity } from "./_batch.ts";
+import { makeBatch } from "./_batch.ts";
+import { abortable, makeAssembler } from "./_files_assemble.ts";
 import type { RemoteOptions } from "./_http.ts";
 import type { S3Options } from "./_s3.ts";
 import {
@@ -17,8 +18,7 @@ import {
   type PartitionFilter,
   type Plan,
 } from "./_multi.ts";
-import { partitionData, type TypedPartition } from "./_partitions.ts";
-import { checkWhere, type WhereCondition, whereMask } from "./_where.ts";
+import { checkWhere, type WhereCondition } from "./_where.ts";
 import { mulberry32, seedFrom } from "./_random.ts";
 import { trackProgress } from "./_progress.ts";
 import { checkShard } from "./_op_shard.ts";
@@ -32,8 +32,6 @@ export type { PartitionColumn, PartitionValue } from "./_partitions.ts";
 export type { WhereCondition, WhereOp, WhereValue } from "./_where.ts";
 export type { RemoteOptions } from "./_http.ts";
 export type { S3Options } from "./_s3.ts";
-
-type AnyData = Data<DataType>;
 
 /** Options for {@linkcode files}. */
 export interface FilesOptions extends StageOptions {
@@ -102,19 +100,6 @@ export type ManyFilesOptions = Pick<
   FilesOptions,
   "partitions" | "where" | "shuffleFiles" | "s3" | "remote" | "listPageSize"
 >;
-
-function typeKey(t: DataType): string {
-  return t instanceof Dictionary ? `dictionary<${t.dictionary}>` : String(t);
-}
-
-/** A validity bitmap starting at bit 0, or undefined when all valid. */
-function validityOf(d: AnyData): Uint8Array | undefined {
-  if (d.nullCount === 0) return undefined;
-  if (d.offset === 0) return d.nullBitmap ?? undefined;
-  const valid = new Uint8Array(d.length);
-  for (let i = 0; i < d.length; i++) valid[i] = d.getValid(i) ? 1 : 0;
-  return packValidity(valid, d.length);
-}
 
 /**
  * A dataset over many files read one after another as one stream of Arrow
@@ -262,70 +247,7 @@ export class FilesDataset extends Dataset<RecordBatch> {
       : undefined;
     const progress = trackProgress(options.progress, this.name, totalRows, "rows");
     let rowsDone = 0;
-    const types = new Map<string, { type: string; file: string }>();
-    const dictionaries = new Map<string, GrowingDictionary>();
-    const remaps = new WeakMap<object, Int32Array>();
-    const assemble = (b: RecordBatch, f: FileEntry): RecordBatch | null => {
-      for (const field of b.schema.fields) {
-        const t = typeKey(field.type);
-        const seen = types.get(field.name);
-        if (!seen) types.set(field.name, { type: t, file: f.name });
-        else if (seen.type !== t) {
-          throw new TypeError(
-            `Cannot read "${f.name}": column "${field.name}" is ${t} here but ${seen.type} in "${seen.file}"`,
-          );
-        }
-      }
-      if (fileWhere.length > 0) {
-        const mask = whereMask(b, fileWhere, f.name);
-        let k = 0;
-        for (let i = 0; i < mask.length; i++) k += mask[i];
-        if (k === 0) return null;
-        if (k < b.numRows) {
-          const rows = new Uint32Array(k);
-          for (let i = 0, j = 0; i < mask.length; i++) if (mask[i]) rows[j++] = i;
-          b = gatherRows([b], new Uint32Array(k), rows);
-        }
-      }
-      const n = b.numRows;
-      const names = out ?? [...b.schema.fields.map((x) => x.name), ...partNames];
-      const datas: AnyData[] = [];
-      for (const name of names) {
-        const p = partNames.indexOf(name);
-        if (p >= 0) {
-          datas.push(partitionData(plan.partitions[p] as TypedPartition, f.values[p], n));
-          continue;
-        }
-        const at = b.schema.fields.findIndex((x) => x.name === name);
-        if (at < 0) {
-          throw new TypeError(
-            `Cannot read "${f.name}": no column "${name}" (columns: ${
-              [...b.schema.fields.map((x) => x.name), ...partNames].join(", ")
-            })`,
-          );
-        }
-        const d = b.data.children[at] as AnyData;
-        if (!(d.type instanceof Dictionary) || d.type.dictionary.typeId !== Type.Utf8) {
-          datas.push(d);
-          continue;
-        }
-        // One dictionary per column for the whole pass, so codes stay stable across files.
-        let global = dictionaries.get(name);
-        if (!global) dictionaries.set(name, global = new GrowingDictionary());
-        const dict = d.dictionary!;
-        let remap = remaps.get(dict);
-        if (!remap) {
-          remap = new Int32Array(dict.length);
-          for (let i = 0; i < dict.length; i++) remap[i] = global.code(dict.get(i) as string);
-          remaps.set(dict, remap);
-        }
-        const local = d.values as Int32Array;
-        const codes = new Int32Array(n);
-        for (let i = 0; i < n; i++) codes[i] = remap[local[i]] ?? 0;
-        datas.push(global.data(codes, validityOf(d)));
-      }
-      return makeBatch(names, datas, n);
-    };
+    const assemble = makeAssembler(plan, out, partNames, fileWhere);
     const readerOptions = { ...options.reader };
     this.#skipped = 0;
     // Runs: consecutive units of the same file, read through one reader.
@@ -420,16 +342,6 @@ export class FilesDataset extends Dataset<RecordBatch> {
     }
     progress?.done();
   }
-}
-
-function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 /**
