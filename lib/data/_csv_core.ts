@@ -21,7 +21,16 @@ import {
   scanQuoted,
   unescapeInto,
 } from "./_csv_scan.ts";
-import { clip, countBreaks, CsvRowError, isAscii, nextBreak, WHAT } from "./_csv_text.ts";
+import {
+  clip,
+  countBreaks,
+  CsvRowError,
+  invalidUtf8,
+  isAscii,
+  nextBreak,
+  replaceInvalid,
+  WHAT,
+} from "./_csv_text.ts";
 
 export { CsvRowError } from "./_csv_text.ts";
 
@@ -49,8 +58,6 @@ export interface ParserSetup {
   dictionaries?: (ByteDictionary | null)[];
 }
 
-const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
 const encoder = new TextEncoder();
 
 /** Parses CSV bytes into raw batches; see the module doc. */
@@ -216,7 +223,7 @@ export class CsvParser {
         }
         lines += quotedLines;
         if (kind !== KIND.skip && this.#bad === null) {
-          this.#storeQuoted(cols[f]!, kind, r, f, buf, p + 1, close, quotedEscapes);
+          this.#store(cols[f]!, kind, r, f, buf, p + 1, close, true, quotedEscapes);
         }
         p = quotedEnd;
       } else if (kind === KIND.skip) {
@@ -238,7 +245,7 @@ export class CsvParser {
         } else {
           const e = scanPlain(buf, p, end, delim);
           if (e === end && !final) return this.#rollback(r);
-          if (this.#bad === null) this.#storeText(cols[f]!, kind, r, f, buf, p, e);
+          if (this.#bad === null) this.#store(cols[f]!, kind, r, f, buf, p, e, false, false);
           p = e;
         }
       } else if ((kind === KIND.dictionary || kind === KIND.string) && this.#nulls.length === 0) {
@@ -252,18 +259,18 @@ export class CsvParser {
             if (code >= 0) {
               col.i32[r] = code;
               if (col.valid !== null) col.valid[r] = 1;
-            } else this.#storeText(col, kind, r, f, buf, p, e);
+            } else this.#store(col, kind, r, f, buf, p, e, false, false);
           } else if (isAscii(buf, p, e)) {
             col.str!.push(buf, p, e);
             this.#strBytes += e - p;
             if (col.valid !== null) col.valid[r] = 1;
-          } else this.#storeText(col, kind, r, f, buf, p, e);
+          } else this.#store(col, kind, r, f, buf, p, e, false, false);
         }
         p = e;
       } else {
         const e = scanPlain(buf, p, end, delim);
         if (e === end && !final) return this.#rollback(r);
-        if (this.#bad === null) this.#storeText(cols[f]!, kind, r, f, buf, p, e);
+        if (this.#bad === null) this.#store(cols[f]!, kind, r, f, buf, p, e, false, false);
         p = e;
       }
       // After the field: a delimiter, a row end, or junk.
@@ -334,42 +341,11 @@ export class CsvParser {
     return false;
   }
 
-  /** A quoted field's content: "" is null except in string columns; escapes are undone first. */
-  #storeQuoted(
-    col: ColumnBuffer,
-    kind: number,
-    r: number,
-    f: number,
-    buf: Uint8Array,
-    from: number,
-    to: number,
-    escapes: boolean,
-  ): void {
-    if (escapes) {
-      if (this.#scratch.length < to - from) this.#scratch = new Uint8Array(2 * (to - from));
-      const n = unescapeInto(buf, from, to, this.#scratch, 0);
-      this.#storeValue(col, kind, r, f, this.#scratch, 0, n, true);
-    } else this.#storeValue(col, kind, r, f, buf, from, to, true);
-  }
-
-  /** An unquoted field that the fast path did not take. */
-  #storeText(
-    col: ColumnBuffer,
-    kind: number,
-    r: number,
-    f: number,
-    buf: Uint8Array,
-    from: number,
-    to: number,
-  ): void {
-    if (this.#isNullToken(buf, from, to)) {
-      col.setNull(r);
-      return;
-    }
-    this.#storeValue(col, kind, r, f, buf, from, to, false);
-  }
-
-  #storeValue(
+  /**
+   * Stores one field that the fast path did not take. Quoted: "" is null except
+   * in string columns, and escapes are undone first. Unquoted: a null token is null.
+   */
+  #store(
     col: ColumnBuffer,
     kind: number,
     r: number,
@@ -378,7 +354,19 @@ export class CsvParser {
     from: number,
     to: number,
     quoted: boolean,
+    escapes: boolean,
   ): void {
+    if (!quoted) {
+      if (this.#isNullToken(buf, from, to)) {
+        col.setNull(r);
+        return;
+      }
+    } else if (escapes) {
+      if (this.#scratch.length < to - from) this.#scratch = new Uint8Array(2 * (to - from));
+      to = unescapeInto(buf, from, to, this.#scratch, 0);
+      from = 0;
+      buf = this.#scratch;
+    }
     if (kind === KIND.string) {
       const before = col.str!.byteLength;
       this.#pushString(col, f, buf, from, to);
@@ -399,12 +387,12 @@ export class CsvParser {
     if (kind === KIND.dictionary) {
       if (!isAscii(buf, from, to)) {
         if (this.#replace) {
-          const fixed = encoder.encode(lenient.decode(buf.subarray(from, to)));
+          const fixed = replaceInvalid(buf, from, to);
           col.i32[r] = col.dict!.code(fixed, 0, fixed.length);
           if (col.valid !== null) col.valid[r] = 1;
           return;
         }
-        this.#checkUtf8(f, buf, from, to);
+        this.#bad ??= invalidUtf8(this.#names[f], buf, from, to);
         if (this.#bad !== null) return;
       }
       col.i32[r] = col.dict!.code(buf, from, to);
@@ -418,23 +406,13 @@ export class CsvParser {
   #pushString(col: ColumnBuffer, f: number, buf: Uint8Array, from: number, to: number): void {
     if (!isAscii(buf, from, to)) {
       if (this.#replace) {
-        const fixed = encoder.encode(lenient.decode(buf.subarray(from, to)));
+        const fixed = replaceInvalid(buf, from, to);
         col.str!.push(fixed, 0, fixed.length);
         return;
       }
-      this.#checkUtf8(f, buf, from, to);
+      this.#bad ??= invalidUtf8(this.#names[f], buf, from, to);
     }
     col.str!.push(buf, from, to);
-  }
-
-  #checkUtf8(f: number, buf: Uint8Array, from: number, to: number): void {
-    try {
-      strict.decode(buf.subarray(from, to));
-    } catch {
-      this.#bad ??= `, column "${this.#names[f]}": invalid UTF-8 in "${
-        lenient.decode(buf.subarray(from, Math.min(to, from + 40)))
-      }" (invalidUtf8: "replace" reads it with U+FFFD)`;
-    }
   }
 
   /** Emits the rows filled so far (null when none) and starts a new batch. */

@@ -4,14 +4,7 @@
  * @module
  */
 import type { CsvType } from "./_csv_column.ts";
-import {
-  intEnd,
-  numEnd,
-  parseFloatAt,
-  parseIntAt,
-  parseSpecial,
-  specialOk,
-} from "./_csv_number.ts";
+import { floatAt, floatOk, intEnd, parseIntAt } from "./_csv_number.ts";
 import { parseDateAt, parseTimestampAt, timeEnd, timeZoned } from "./_csv_time.ts";
 
 const encoder = new TextEncoder();
@@ -30,19 +23,12 @@ export function inferType(
   quoted: boolean[],
   nullValues: ReadonlySet<string>,
 ): CsvType {
-  let seen = 0;
-  let floats = 0;
-  let ints = 0;
-  let big = 0;
-  let bools = 0;
-  let dates = 0;
-  let zoned = 0;
-  let naive = 0;
+  const count = { seen: 0, ints: 0, big: 0, floats: 0, bools: 0, dates: 0, zoned: 0, naive: 0 };
   const distinct = new Set<string>();
   for (let i = 0; i < texts.length; i++) {
     const t = texts[i];
     if (quoted[i] ? t === "" : nullValues.has(t)) continue;
-    seen++;
+    count.seen++;
     if (scratch.length < 3 * t.length) scratch = new Uint8Array(3 * t.length);
     let n = 0;
     while (n < t.length && t.charCodeAt(n) < 0x80) scratch[n] = t.charCodeAt(n++);
@@ -50,36 +36,32 @@ export function inferType(
     const b = scratch.subarray(0, n);
     const v = parseIntAt(b, 0, b.length);
     if (intEnd === b.length) {
-      ints++;
-      if (Math.abs(v) > 2 ** 53) big++;
+      count.ints++;
+      if (Math.abs(v) > 2 ** 53) count.big++;
       continue;
     }
-    parseFloatAt(b, 0, b.length);
-    if (numEnd === b.length) {
-      floats++;
-      continue;
-    }
-    parseSpecial(t);
-    if (specialOk) {
-      floats++;
+    floatAt(b, 0, b.length);
+    if (floatOk) {
+      count.floats++;
       continue;
     }
     const l = t.toLowerCase();
     if (l === "true" || l === "false") {
-      bools++;
+      count.bools++;
       continue;
     }
     parseDateAt(b, 0, b.length);
     if (timeEnd === b.length) {
-      dates++;
+      count.dates++;
       continue;
     }
     parseTimestampAt(b, 0, b.length);
     if (timeEnd === b.length) {
-      if (timeZoned) zoned++;
-      else naive++;
+      if (timeZoned) count.zoned++;
+      else count.naive++;
     }
   }
+  const { seen, ints, big, floats, bools, dates, zoned, naive } = count;
   if (seen === 0) return "string";
   if (ints === seen && big > 0) return "int64";
   if (ints + floats === seen) return "float64";

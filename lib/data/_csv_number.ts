@@ -248,6 +248,26 @@ export function parseSpecial(text: string): number {
 /** Whether the last {@linkcode parseSpecial} recognised its text. */
 export let specialOk = false;
 
+/**
+ * A float field's whole text `buf[from..to)`: {@linkcode parseFloatAt}, else
+ * `inf`/`nan` by {@linkcode parseSpecial}. Whether either read it all is in
+ * {@linkcode floatOk}. The general path's reader (the parser's fast paths
+ * call {@linkcode parseFloatAt} inline).
+ */
+export function floatAt(buf: Uint8Array, from: number, to: number): number {
+  const v = parseFloatAt(buf, from, to);
+  if (numEnd === to) {
+    floatOk = true;
+    return v;
+  }
+  const s = parseSpecial(latin.decode(buf.subarray(from, to)));
+  floatOk = specialOk;
+  return s;
+}
+
+/** Whether the last {@linkcode floatAt} read its whole text as a float. */
+export let floatOk = false;
+
 /** Where the last {@linkcode parseIntAt} stopped; -1 when there were no digits or too many. */
 export let intEnd = 0;
 /** The last {@linkcode parseIntAt} result's high 32-bit word (two's complement). */

@@ -23,6 +23,30 @@ export class CsvRowError extends Error {
 }
 
 const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
+const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const encoder = new TextEncoder();
+
+/** `buf[from..to)` as UTF-8 with each invalid sequence replaced by U+FFFD (invalidUtf8: "replace"). */
+export function replaceInvalid(buf: Uint8Array, from: number, to: number): Uint8Array {
+  return encoder.encode(lenient.decode(buf.subarray(from, to)));
+}
+
+/** The row error for column `name` when `buf[from..to)` is not valid UTF-8; null when it is. */
+export function invalidUtf8(
+  name: string,
+  buf: Uint8Array,
+  from: number,
+  to: number,
+): string | null {
+  try {
+    strict.decode(buf.subarray(from, to));
+    return null;
+  } catch {
+    return `, column "${name}": invalid UTF-8 in "${
+      lenient.decode(buf.subarray(from, Math.min(to, from + 40)))
+    }" (invalidUtf8: "replace" reads it with U+FFFD)`;
+  }
+}
 
 /** What a kind's values must look like, for messages. */
 export const WHAT = [

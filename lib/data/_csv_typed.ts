@@ -5,20 +5,9 @@
  * @module
  */
 import { type ColumnBuffer, KIND } from "./_csv_column.ts";
-import {
-  intEnd,
-  intHi,
-  intLo,
-  numEnd,
-  parseFloatAt,
-  parseIntAt,
-  parseSpecial,
-  specialOk,
-} from "./_csv_number.ts";
+import { floatAt, floatOk, intEnd, intHi, intLo, parseIntAt } from "./_csv_number.ts";
 import { parseDateAt, parseTimestampAt, timeEnd, timeZoned } from "./_csv_time.ts";
 import { boolAt } from "./_csv_text.ts";
-
-const latin = new TextDecoder("latin1");
 
 /** Stores `buf[from..to)` as row r of a non-string column; false when it is not of the kind. */
 export function storeTyped(
@@ -33,11 +22,8 @@ export function storeTyped(
   switch (kind) {
     case KIND.float64:
     case KIND.float32: {
-      let v = parseFloatAt(buf, from, to);
-      if (numEnd !== to) {
-        v = parseSpecial(latin.decode(buf.subarray(from, to)));
-        ok = specialOk;
-      }
+      const v = floatAt(buf, from, to);
+      ok = floatOk;
       if (kind === KIND.float64) col.f64[r] = v;
       else col.f32[r] = v;
       break;

@@ -194,7 +194,7 @@ export function csv(
         : parseSerial;
       const progress = trackProgress(opts.progress, `csv ${base}`, input.size, "bytes");
       let rows = 0;
-      for await (const b of parse(input, head, plan, opts, where, ctx, counts)) {
+      for await (const b of parse({ input, head, plan, opts, where, ctx, counts })) {
         skippedRows = counts.skipped;
         rows += b.numRows;
         progress?.update(input.read, `${rows} rows`);
@@ -324,16 +324,20 @@ function rowError(e: unknown, where: string): unknown {
   return new Kind(`${where}: ${e.message}`, { cause: e });
 }
 
+/** What phase 3 parses with: the input after the head, the plan, and where skipped rows are counted. */
+interface ParseRun {
+  input: CsvInput;
+  head: Head;
+  plan: Plan;
+  opts: CsvPlanOptions;
+  where: string;
+  ctx: StageContext;
+  counts: { skipped: number };
+}
+
 /** Phase 3a: parse on this thread. */
-async function* parseSerial(
-  input: CsvInput,
-  head: Head,
-  plan: Plan,
-  opts: CsvPlanOptions,
-  where: string,
-  ctx: StageContext,
-  counts: { skipped: number },
-): AsyncGenerator<RecordBatch> {
+async function* parseSerial(run: ParseRun): AsyncGenerator<RecordBatch> {
+  const { input, head, plan, opts, where, ctx, counts } = run;
   const parser = new CsvParser({
     delimiter: opts.delimiter,
     kinds: plan.kinds,
@@ -371,15 +375,8 @@ async function* parseSerial(
 }
 
 /** Phase 3b: parse whole-row pieces on workers, batches in file order. */
-async function* parseParallel(
-  input: CsvInput,
-  head: Head,
-  plan: Plan,
-  opts: CsvPlanOptions,
-  where: string,
-  ctx: StageContext,
-  counts: { skipped: number },
-): AsyncGenerator<RecordBatch> {
+async function* parseParallel(run: ParseRun): AsyncGenerator<RecordBatch> {
+  const { input, head, plan, opts, where, ctx, counts } = run;
   const onBad = badRowHandler(opts);
   const pieces = async function* (): AsyncGenerator<Uint8Array> {
     while (true) {

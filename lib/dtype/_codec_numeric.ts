@@ -13,14 +13,8 @@ import {
   typeName,
   validAt,
 } from "./_arrow.ts";
-import {
-  type Codec,
-  type DowncastTarget,
-  type EngineOptions,
-  make,
-  Misfit,
-  withMeta,
-} from "./_codec_base.ts";
+import type { Codec, DowncastTarget, EngineOptions } from "./_codec_base.ts";
+import { make, Misfit, withMeta } from "./_codec_base.ts";
 export class NumericCodec implements Codec {
   min = Infinity;
   max = -Infinity;

@@ -13,14 +13,8 @@ import {
   typeName,
   validAt,
 } from "./_arrow.ts";
-import {
-  type Codec,
-  type DowncastTarget,
-  type EngineOptions,
-  make,
-  Misfit,
-  withMeta,
-} from "./_codec_base.ts";
+import type { Codec, DowncastTarget, EngineOptions } from "./_codec_base.ts";
+import { make, Misfit, withMeta } from "./_codec_base.ts";
 const utf8 = new TextDecoder();
 
 /** Strings: dictionary-encoded with the smallest index type when few distinct values. */
