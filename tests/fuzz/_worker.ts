@@ -160,6 +160,22 @@ export function sameCell(a: string | null, b: string | null): boolean {
   return a.toLowerCase() === b.toLowerCase() && /^(true|false)$/i.test(a);
 }
 
+/**
+ * Names as DuckDB spells them: its column names are case-insensitive, so a
+ * name that repeats an earlier one up to case gets `_1`, `_2`, … (JSON keys
+ * `Displacement` and `DisplacemeNt` are two columns in both readers).
+ */
+export function duckdbNames(names?: string[]): string[] | undefined {
+  if (!names) return names;
+  const seen = new Set<string>();
+  return names.map((name) => {
+    let out = name;
+    for (let k = 1; seen.has(out.toLowerCase()); k++) out = `${name}_${k}`;
+    seen.add(out.toLowerCase());
+    return out;
+  });
+}
+
 /** The first difference between two reads (null when the same). */
 export function difference(a: Read, b: Read): string | null {
   const ra = a.rows!, rb = b.rows!;
@@ -167,7 +183,10 @@ export function difference(a: Read, b: Read): string | null {
   if (ra.length === 0 && rb.length === 0) return null;
   // DuckDB cuts header names at a NUL (C strings); compare names the same way.
   const cut = (n?: string[]) => n?.map((x) => x.split("\0")[0]);
-  if (JSON.stringify(cut(a.names)) !== JSON.stringify(cut(b.names))) {
+  const bNames = JSON.stringify(cut(b.names));
+  if (
+    JSON.stringify(cut(a.names)) !== bNames && JSON.stringify(duckdbNames(cut(a.names))) !== bNames
+  ) {
     const show = (n?: string[]) => JSON.stringify(n).slice(0, 200);
     return `names ${show(a.names)} vs ${show(b.names)}`;
   }
