@@ -1,6 +1,7 @@
 /**
- * `deno task demo`: memkit's main job, end to end, on real data that ships
- * with the vega-datasets npm package (no download at run time).
+ * `deno task demo`: memkit's main job, end to end, on real data: flights-3m.parquet
+ * of the vega-datasets npm package, taken once from the npm registry into a cache
+ * folder (scripts/_demo_data.ts; --data PATH reads another copy).
  *
  * It streams flights-3m.parquet (3M flights, 11 row groups) one row group at a
  * time, re-chunks it into training batches, derives features, trains a small
@@ -10,7 +11,8 @@
  *
  * Options: --backend auto|webgpu|wasm|cpu (or MEMKIT_BACKEND), --rows N (row
  * limit; default all), --batch N (rows per step, default 4096), --epochs N
- * (default 1), --out DIR (default out/demo), --naive (without the memory fixes
+ * (default 1), --out DIR (default out/demo), --data PATH (flights-3m.parquet;
+ * default: the cached copy, fetched if missing), --naive (without the memory fixes
  * of the README's demo section: WebGPU probed in process, no reclaim(); for
  * `deno task bench memory`).
  * @module
@@ -34,10 +36,8 @@ import {
   trimMalloc,
   useBackend,
 } from "../mod.ts";
+import { demoFile } from "./_demo_data.ts";
 
-const FLIGHTS = new URL(
-  import.meta.resolve("../node_modules/vega-datasets/data/flights-3m.parquet"),
-);
 /** Origin airports get one-hot slots; flights-3m has 229 (the parquet source keeps codes stable). */
 const ORIGIN_SLOTS = 256;
 
@@ -57,6 +57,7 @@ try {
       epochs: { type: "string", default: "1" },
       naive: { type: "boolean", default: false },
       out: { type: "string", default: "out/demo" },
+      data: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -67,7 +68,7 @@ const { values } = parsed;
 if (values.help) {
   console.log(
     "deno task demo [--backend auto|webgpu|wasm|cpu] [--rows N] [--batch N] [--epochs N] " +
-      "[--out DIR] [--naive]",
+      "[--out DIR] [--data PATH] [--naive]",
   );
   Deno.exit(0);
 }
@@ -85,6 +86,12 @@ const batchRows = positiveInt("batch", values.batch, 4096);
 const epochs = positiveInt("epochs", values.epochs, 1);
 const naive = values.naive === true;
 const outDir = values.out!;
+let FLIGHTS: string;
+try {
+  FLIGHTS = values.data ?? await demoFile("flights-3m.parquet");
+} catch (error) {
+  fail(`${(error as Error).message} (or pass --data PATH to a copy of flights-3m.parquet)`);
+}
 
 /**
  * Derives the model's inputs from one batch: distance in thousands of miles,
