@@ -12,6 +12,7 @@ import {
 } from "apache-arrow";
 import { arrow, ArrowFormatError, mmap } from "../../mod.ts";
 import { getField, type IpcField, ipcFields, setField } from "../fuzz/_arrow_layout.ts";
+import { interruptChild } from "./_sigint.ts";
 
 // Four columns (int, float, string, dictionary of strings), 3 batches of 100 rows
 // sharing one dictionary.
@@ -352,32 +353,10 @@ Deno.test("arrow({ mmap: true }): SIGINT stops a pass whose consumer never await
       path,
       RecordBatchFileWriter.writeAll(new Table(Array(64).fill(t.batches[0]))).toUint8Array(true),
     );
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--quiet",
-        new URL("./_arrow_sigint_child.ts", import.meta.url).pathname,
-        path,
-      ],
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const lines = child.stdout.pipeThrough(new TextDecoderStream()).values();
-    let text = "";
-    while (!text.includes("running\n")) {
-      const { value, done } = await lines.next();
-      assert.ok(!done, `the child ended before running: ${text}`);
-      text += value;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-    child.kill("SIGINT");
-    const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    for await (const chunk of lines) text += chunk;
-    const status = await child.status;
-    clearTimeout(killer);
-    assert.equal(status.code, 0, `the child did not stop on SIGINT: ${text}`);
-    const r = JSON.parse(text.slice(text.indexOf("{")));
+    const { text, result: r } = await interruptChild(
+      new URL("./_arrow_sigint_child.ts", import.meta.url).pathname,
+      [path],
+    );
     assert.equal(r.name, "AbortError", text);
     assert.match(r.message, /SIGINT/);
     assert.ok(r.pulled > 64, `looped over the file more than once (${r.pulled} batches)`);

@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { ensureKernels } from "../../scripts/_setup.ts";
+import { interruptChild } from "./_sigint.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -130,25 +131,7 @@ function assertStopped(
 
 Deno.test("data: SIGINT (Ctrl-C) aborts an open pass and frees workers and prefetch", async () => {
   await writeCsv();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", `${root}tests/data/_sigint_child.ts`, csvPath],
-    cwd: root,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).values();
-  let text = "";
-  while (!text.includes("running\n")) {
-    const { value, done } = await lines.next();
-    assert.ok(!done, `the child ended before running: ${text}`);
-    text += value;
-  }
-  await new Promise((r) => setTimeout(r, 300));
-  child.kill("SIGINT");
-  for await (const chunk of lines) text += chunk;
-  const status = await child.status;
-  assert.equal(status.code, 0, text);
-  const r = JSON.parse(text.slice(text.indexOf("{")));
+  const { result: r } = await interruptChild(`${root}tests/data/_sigint_child.ts`, [csvPath], root);
   assert.equal(r.name, "AbortError");
   assert.equal(
     r.message,

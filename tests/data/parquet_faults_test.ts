@@ -85,6 +85,38 @@ function chunkMeta(m: TStruct, g: number, c: number): TStruct {
   return cols[c][3][1] as TStruct;
 }
 
+/**
+ * Columns a (INT32: a dictionary [7, 9], then a 3-row page of `codes` with a null in the middle)
+ * and b (x, y, z); `fix` edits the footer.
+ */
+function dictionaryFile(codes: Uint8Array, fix?: Parameters<typeof craft>[2]) {
+  return craft(SCHEMA, [{
+    rows: 3,
+    chunks: [
+      {
+        path: ["a"],
+        type: INT32,
+        numValues: 3,
+        pages: [
+          { kind: "dict", count: 2, values: plainOf.i32([7, 9]) },
+          {
+            count: 3,
+            values: codes,
+            def: { levels: [1, 0, 1], width: 1 },
+            encoding: RLE_DICTIONARY,
+          },
+        ],
+      },
+      {
+        path: ["b"],
+        type: BYTE_ARRAY,
+        numValues: 3,
+        pages: [{ count: 3, values: plainOf.bytes(["x", "y", "z"]) }],
+      },
+    ],
+  }], fix);
+}
+
 Deno.test("hand-crafted base file reads as DuckDB reads it (the writer is sound)", async () => {
   const path = await write(base());
   const { rows } = await readAll(path);
@@ -269,32 +301,8 @@ Deno.test("issue 17 faults: each is a ParquetError naming file, row group and co
     );
   });
   await t.step("a dictionary index past the dictionary", async () => {
-    const path = await write(craft(SCHEMA, [{
-      rows: 3,
-      chunks: [
-        {
-          path: ["a"],
-          type: INT32,
-          numValues: 3,
-          pages: [
-            { kind: "dict", count: 2, values: plainOf.i32([7, 9]) },
-            // bit width 3, one RLE run of 2 × code 5
-            {
-              count: 3,
-              values: Uint8Array.from([3, 4, 5]),
-              def: { levels: [1, 0, 1], width: 1 },
-              encoding: RLE_DICTIONARY,
-            },
-          ],
-        },
-        {
-          path: ["b"],
-          type: BYTE_ARRAY,
-          numValues: 3,
-          pages: [{ count: 3, values: plainOf.bytes(["x", "y", "z"]) }],
-        },
-      ],
-    }]));
+    // bit width 3, one RLE run of 2 × code 5
+    const path = await write(dictionaryFile(Uint8Array.from([3, 4, 5])));
     await rejects(
       path,
       { rowGroup: 0, column: "a" },
@@ -310,32 +318,8 @@ Deno.test("issue 17 faults: each is a ParquetError naming file, row group and co
 });
 
 Deno.test("dictionary page at offset 0, all-null page, empty v2 page", async () => {
-  const dict = craft(SCHEMA, [{
-    rows: 3,
-    chunks: [
-      {
-        path: ["a"],
-        type: INT32,
-        numValues: 3,
-        pages: [
-          { kind: "dict", count: 2, values: plainOf.i32([7, 9]) },
-          // bit width 1, one bit-packed group: codes 0, 1
-          {
-            count: 3,
-            values: Uint8Array.from([1, 3, 0b10]),
-            def: { levels: [1, 0, 1], width: 1 },
-            encoding: RLE_DICTIONARY,
-          },
-        ],
-      },
-      {
-        path: ["b"],
-        type: BYTE_ARRAY,
-        numValues: 3,
-        pages: [{ count: 3, values: plainOf.bytes(["x", "y", "z"]) }],
-      },
-    ],
-  }], (m) => {
+  // bit width 1, one bit-packed group: codes 0, 1
+  const dict = dictionaryFile(Uint8Array.from([1, 3, 0b10]), (m) => {
     const meta = chunkMeta(m, 0, 0);
     meta[9] = meta[11]; // data_page_offset points at the dictionary page
     meta[11] = ["i64", 0];

@@ -17,7 +17,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { gotoWhenUp, notebookSession } from "../_notebook_server.ts";
 import { executeNotebook, listNotebooks, NOTEBOOKS } from "../../scripts/_notebooks.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -105,39 +106,16 @@ Deno.test("front-ends: untrusted classic notebook, Run All, nbconvert HTML", asy
         `checked fresh CI-size executions of ${refreshed.join(", ")}`,
     );
   }
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const server = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--quiet",
-      `${root}kernel/notebook.ts`,
-      "--no-browser",
-      `--port=${port}`,
-      "--NotebookApp.token=memkit",
-    ],
-    cwd: dir,
-    env: { JUPYTER_DATA_DIR: data, MEMKIT_SIZE: "ci" },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
+  const session = await notebookSession(dir, { JUPYTER_DATA_DIR: data, MEMKIT_SIZE: "ci" }, [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+  ]);
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const open = async (name: string) => {
-      const url = `http://127.0.0.1:${port}/notebooks/${name}?token=memkit`;
-      for (let i = 0;; i++) {
-        try {
-          await page.goto(url);
-          break;
-        } catch (e) {
-          if (i > 80) throw e;
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      }
+      await gotoWhenUp(page, session.url(name));
       await waitFor(page, LOADED, 60_000);
     };
 
@@ -208,7 +186,7 @@ Deno.test("front-ends: untrusted classic notebook, Run All, nbconvert HTML", asy
       }).output();
       assert.equal(out.code, 0, new TextDecoder().decode(out.stderr).slice(-3000));
       const html = join(tmp, "00_quickstart.html");
-      const ctx = await browser.newContext({ offline: true });
+      const ctx = await session.browser.newContext({ offline: true });
       const p = await ctx.newPage();
       await p.goto(`file://${html}`);
       await p.waitForFunction(
@@ -219,7 +197,7 @@ Deno.test("front-ends: untrusted classic notebook, Run All, nbconvert HTML", asy
       );
       assert.ok((await p.evaluate(TRACES) as number) > 0, "plotly traces drawn offline");
       await ctx.close();
-      const noJs = await browser.newContext({ offline: true, javaScriptEnabled: false });
+      const noJs = await session.browser.newContext({ offline: true, javaScriptEnabled: false });
       const q = await noJs.newPage();
       await q.goto(`file://${html}`);
       const shown = await q.evaluate(`[...document.querySelectorAll(".memkit-plot img")]
@@ -228,10 +206,7 @@ Deno.test("front-ends: untrusted classic notebook, Run All, nbconvert HTML", asy
       await noJs.close();
     });
   } finally {
-    await browser.close();
-    server.kill("SIGTERM");
-    await server.stderr.cancel();
-    await server.status;
+    await session.close();
     await Deno.remove(tmp, { recursive: true });
   }
 });

@@ -6,7 +6,7 @@
  * under the classic notebook's require.js, the second from the page's copy.
  */
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { gotoWhenUp, notebookSession } from "../_notebook_server.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -53,40 +53,10 @@ Deno.test("kernel: classic notebook in chromium shows reports and the timeline",
     nbformat_minor: 5,
   };
   await Deno.writeTextFile(`${dir}/t.ipynb`, JSON.stringify(notebook));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const server = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--quiet",
-      "--config",
-      `${root}deno.json`,
-      `${root}kernel/notebook.ts`,
-      "--no-browser",
-      `--port=${port}`,
-      "--NotebookApp.token=memkit",
-    ],
-    cwd: dir,
-    env: { JUPYTER_DATA_DIR: data },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox"],
-  });
+  const session = await notebookSession(dir, { JUPYTER_DATA_DIR: data });
   try {
-    const page = await browser.newPage();
-    const url = `http://127.0.0.1:${port}/notebooks/t.ipynb?token=memkit`;
-    for (let i = 0;; i++) {
-      try {
-        await page.goto(url);
-        break;
-      } catch (e) {
-        if (i > 60) throw e;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    const page = await session.browser.newPage();
+    await gotoWhenUp(page, session.url("t.ipynb"), 60);
     await page.waitForFunction(
       () => {
         const j =
@@ -134,10 +104,7 @@ Deno.test("kernel: classic notebook in chromium shows reports and the timeline",
     assert.ok(plots.sizes[1] < 100_000, `the second timeline's HTML is ${plots.sizes[1]} bytes`);
     assert.ok(outputs.some((t) => t.includes("memkit session timeline")));
   } finally {
-    await browser.close();
-    server.kill("SIGTERM");
-    await server.stderr.cancel();
-    await server.status;
+    await session.close();
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(data, { recursive: true });
   }
