@@ -87,9 +87,13 @@ function chunkMeta(m: TStruct, g: number, c: number): TStruct {
 
 /**
  * Columns a (INT32: a dictionary [7, 9], then a 3-row page of `codes` with a null in the middle)
- * and b (x, y, z); `fix` edits the footer.
+ * and b (x, y, z); `fix` edits the footer; `dictionaryEncoding` labels the dictionary page.
  */
-function dictionaryFile(codes: Uint8Array, fix?: Parameters<typeof craft>[2]) {
+function dictionaryFile(
+  codes: Uint8Array,
+  fix?: Parameters<typeof craft>[2],
+  dictionaryEncoding?: number,
+) {
   return craft(SCHEMA, [{
     rows: 3,
     chunks: [
@@ -98,7 +102,12 @@ function dictionaryFile(codes: Uint8Array, fix?: Parameters<typeof craft>[2]) {
         type: INT32,
         numValues: 3,
         pages: [
-          { kind: "dict", count: 2, values: plainOf.i32([7, 9]) },
+          {
+            kind: "dict",
+            count: 2,
+            values: plainOf.i32([7, 9]),
+            ...(dictionaryEncoding === undefined ? {} : { encoding: dictionaryEncoding }),
+          },
           {
             count: 3,
             values: codes,
@@ -215,31 +224,9 @@ Deno.test("issue 17 faults: each is a ParquetError naming file, row group and co
     await rejects(path, {}, /names "a" twice/);
   });
   await t.step("a dictionary page labelled DELTA_BINARY_PACKED", async () => {
-    const path = await write(craft(SCHEMA, [{
-      rows: 3,
-      chunks: [
-        {
-          path: ["a"],
-          type: INT32,
-          numValues: 3,
-          pages: [
-            { kind: "dict", count: 2, values: plainOf.i32([7, 9]), encoding: DELTA_BINARY_PACKED },
-            {
-              count: 3,
-              values: Uint8Array.from([1, 3, 0b10]),
-              def: { levels: [1, 0, 1], width: 1 },
-              encoding: RLE_DICTIONARY,
-            },
-          ],
-        },
-        {
-          path: ["b"],
-          type: BYTE_ARRAY,
-          numValues: 3,
-          pages: [{ count: 3, values: plainOf.bytes(["x", "y", "z"]) }],
-        },
-      ],
-    }]));
+    const path = await write(
+      dictionaryFile(Uint8Array.from([1, 3, 0b10]), undefined, DELTA_BINARY_PACKED),
+    );
     await rejects(
       path,
       { rowGroup: 0, column: "a" },
