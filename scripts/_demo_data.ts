@@ -21,14 +21,17 @@ export const DEMO_PACKAGE = {
     "sha512-lTSwZA6yq6qSU2YZm+6bqILiIvTPPxn4itir7jPGFmHIdPvUfQ9pCzzcrklYywMJgLUbaIeSkZQdiJd6wBxPug==",
 } as const;
 
-/** Where fetched files are kept: `$MEMKIT_CACHE`, else `$XDG_CACHE_HOME/memkit`, else `~/.cache/memkit`. */
+/**
+ * Where fetched files are kept: `$MEMKIT_CACHE`, else `$XDG_CACHE_HOME/memkit`, else
+ * `~/.cache/memkit`, else (no HOME) `$TMPDIR/memkit-cache-<uid>`.
+ */
 export function cacheDir(): string {
   const env = (k: string) => Deno.env.get(k) || undefined;
   const explicit = env("MEMKIT_CACHE");
   if (explicit) return explicit;
   const xdg = env("XDG_CACHE_HOME") ?? (env("HOME") ? `${env("HOME")}/.cache` : undefined);
-  if (!xdg) throw new Error("Cannot choose a cache folder: set MEMKIT_CACHE (HOME is not set)");
-  return `${xdg}/memkit`;
+  // No HOME (some CI and service accounts): the temp folder, per user.
+  return xdg ? `${xdg}/memkit` : `${env("TMPDIR") ?? "/tmp"}/memkit-cache-${Deno.uid() ?? "user"}`;
 }
 
 /** Options of {@link demoFile}. */
