@@ -75,8 +75,9 @@ export interface CsvOptions extends StageOptions, ManyFilesOptions {
   batchRows?: number;
   /**
    * A batch also ends once its columns hold this many bytes, so memory stays
-   * bounded for wide rows and long strings.
-   * @default {8388608}
+   * bounded for wide rows and long strings (a 200-column float64 file gets
+   * batches of 1,311 rows).
+   * @default {2097152}
    */
   batchBytes?: number;
   /**
