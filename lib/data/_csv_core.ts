@@ -128,6 +128,7 @@ export class CsvParser {
         outs: [],
         valids: [],
         long: new Uint8Array(this.#width),
+        many: new Uint8Array(this.#width),
         delim: setup.delimiter,
         emptyNull: setup.nullValues.includes(""),
         r: 0,
