@@ -6,7 +6,7 @@
  * @module
  */
 import { ColumnBuffer, finishBatch, growSlab, KIND, type RawBatch, WIDTH } from "./_csv_column.ts";
-import { ByteDictionary } from "./_csv_dict.ts";
+import { ByteDictionary, plainHigh } from "./_csv_dict.ts";
 import { fastKinds, fastRows, type FastState, prepareFast } from "./_csv_fast.ts";
 import { storeTyped } from "./_csv_typed.ts";
 import { numEnd, parseFloatAt } from "./_csv_number.ts";
@@ -253,21 +253,28 @@ export class CsvParser {
           if (this.#bad === null) this.#store(cols[f]!, kind, r, f, buf, p, e, false, false);
           p = e;
         }
-      } else if ((kind === KIND.dictionary || kind === KIND.string) && this.#nulls.length === 0) {
-        // Plain text (no null tokens to compare): straight to the dictionary or the bytes.
+      } else if (kind === KIND.string && this.#nulls.length === 0 && this.#bad === null) {
+        // Plain text (no null tokens to compare): scanned, copied and checked in one pass.
+        const col = cols[f]!;
+        const e = col.str!.pushPlain(buf, p, end, delim);
+        this.#strBytes += e - p;
+        if (e === end && !final) return this.#rollback(r);
+        if (plainHigh) {
+          // Not ASCII: the general store checks (or replaces) its UTF-8.
+          col.str!.count--;
+          this.#strBytes -= e - p;
+          this.#store(col, kind, r, f, buf, p, e, false, false);
+        } else if (col.valid !== null) col.valid[r] = 1;
+        p = e;
+      } else if (kind === KIND.dictionary && this.#nulls.length === 0) {
+        // Plain text (no null tokens to compare): straight to the dictionary.
         const e = scanPlain(buf, p, end, delim);
         if (e === end && !final) return this.#rollback(r);
         if (this.#bad === null) {
           const col = cols[f]!;
-          if (kind === KIND.dictionary) {
-            const code = col.dict!.code(buf, p, e, true);
-            if (code >= 0) {
-              col.i32[r] = code;
-              if (col.valid !== null) col.valid[r] = 1;
-            } else this.#store(col, kind, r, f, buf, p, e, false, false);
-          } else if (isAscii(buf, p, e)) {
-            col.str!.push(buf, p, e);
-            this.#strBytes += e - p;
+          const code = col.dict!.code(buf, p, e, true);
+          if (code >= 0) {
+            col.i32[r] = code;
             if (col.valid !== null) col.valid[r] = 1;
           } else this.#store(col, kind, r, f, buf, p, e, false, false);
         }
