@@ -80,37 +80,35 @@ function dictionaryData(
   return data(d.type, codes.length, { data: codes, dictionary: d.vector }, bitmap, nullCount);
 }
 
+/** One type object per kind (Arrow types are immutable): batches share them. */
+const TYPES: (DataType | null)[] = [];
+TYPES[KIND.float64] = new Float64();
+TYPES[KIND.float32] = new Float32();
+TYPES[KIND.int32] = new Int32();
+TYPES[KIND.int64] = new Int64();
+TYPES[KIND.date] = new DateDay();
+TYPES[KIND.timestamp] = new TimestampMicrosecond();
+TYPES[KIND.timestamptz] = new TimestampMicrosecond("UTC");
+const UTF8 = new Utf8();
+
 function column(c: RawColumn, n: number): AnyData {
-  const fixed = (type: DataType) => data(type, n, { data: c.values }, c.bitmap, c.nullCount);
   switch (c.kind) {
-    case KIND.float64:
-      return fixed(new Float64());
-    case KIND.float32:
-      return fixed(new Float32());
-    case KIND.int32:
-      return fixed(new Int32());
-    case KIND.int64:
-      return fixed(new Int64());
-    case KIND.date:
-      return fixed(new DateDay());
-    case KIND.timestamp:
-      return fixed(new TimestampMicrosecond());
-    case KIND.timestamptz:
-      return fixed(new TimestampMicrosecond("UTC"));
     case KIND.dictionary:
       return dictionaryData(c.dict!, c.values as Int32Array, c.bitmap, c.nullCount);
     case KIND.bool: {
       const bytes = c.values as Uint8Array;
       return boolData(n, (i) => bytes[i], c.bitmap ?? undefined);
     }
-    default:
+    case KIND.string:
       return data(
-        new Utf8(),
+        UTF8,
         n,
         { data: c.data!, valueOffsets: c.offsets! },
         c.bitmap,
         c.nullCount,
       );
+    default:
+      return data(TYPES[c.kind]!, n, { data: c.values }, c.bitmap, c.nullCount);
   }
 }
 

@@ -63,10 +63,19 @@ export interface RawBatch {
   columns: RawColumn[];
 }
 
-/** A column being filled. */
+/** Bytes per row a kind keeps in the batch's slab (strings keep theirs in a ByteStrings). */
+const SLAB_WIDTH = WIDTH.map((w, k) => k === KIND.string ? 0 : w);
+
+/**
+ * A column being filled. Its value array is a view of the batch's slab (one
+ * ArrayBuffer for every column of the batch), which the finished batch keeps:
+ * values are written once, where the batch will read them, and the parser
+ * takes a new slab for the next batch (see {@linkcode growSlab}).
+ */
 export class ColumnBuffer {
   readonly kind: number;
-  cap: number;
+  /** Rows the value array has room for (0 between batches). */
+  cap = 0;
   f64: Float64Array = new Float64Array(0);
   f32: Float32Array = new Float32Array(0);
   /** int32 values, dictionary codes, date days. */
@@ -74,36 +83,42 @@ export class ColumnBuffer {
   /** int64 and timestamps: two 32-bit words per row (little-endian), viewing a BigInt64Array. */
   w32: Int32Array = new Int32Array(0);
   u8: Uint8Array = new Uint8Array(0);
+  /** A byte per row (1 = valid), made at the first null and reused from batch to batch. */
   valid: Uint8Array | null = null;
   str: ByteStrings | null;
   readonly dict: ByteDictionary | null;
 
-  constructor(kind: number, cap: number, dict: ByteDictionary | null) {
+  constructor(kind: number, dict: ByteDictionary | null) {
     this.kind = kind;
-    this.cap = 0;
     this.str = kind === KIND.string ? new ByteStrings() : null;
     this.dict = kind === KIND.dictionary ? dict ?? new ByteDictionary() : null;
-    this.grow(cap);
   }
 
-  /** Makes room for `cap` rows, keeping what is there. */
-  grow(cap: number): void {
+  /** Points the value array at `slab` from byte `at`, `cap` rows, copying the first `keep` rows. */
+  attach(slab: ArrayBuffer, at: number, cap: number, keep: number): void {
     const k = this.kind;
-    const copy = <T extends { set(a: T): void }>(old: T, make: (n: number) => T): T => {
-      const next = make(cap);
-      next.set(old);
-      return next;
-    };
-    if (k === KIND.float64) this.f64 = copy(this.f64, (n) => new Float64Array(n));
-    else if (k === KIND.float32) this.f32 = copy(this.f32, (n) => new Float32Array(n));
-    else if (k === KIND.int32 || k === KIND.dictionary || k === KIND.date) {
-      this.i32 = copy(this.i32, (n) => new Int32Array(n));
+    if (k === KIND.float64) {
+      const next = new Float64Array(slab, at, cap);
+      next.set(this.f64.subarray(0, keep));
+      this.f64 = next;
+    } else if (k === KIND.float32) {
+      const next = new Float32Array(slab, at, cap);
+      next.set(this.f32.subarray(0, keep));
+      this.f32 = next;
+    } else if (k === KIND.int32 || k === KIND.dictionary || k === KIND.date) {
+      const next = new Int32Array(slab, at, cap);
+      next.set(this.i32.subarray(0, keep));
+      this.i32 = next;
     } else if (k === KIND.int64 || k === KIND.timestamp || k === KIND.timestamptz) {
-      const next = new Int32Array(new BigInt64Array(cap).buffer);
-      next.set(this.w32);
+      const next = new Int32Array(slab, at, 2 * cap);
+      next.set(this.w32.subarray(0, 2 * keep));
       this.w32 = next;
-    } else if (k === KIND.bool) this.u8 = copy(this.u8, (n) => new Uint8Array(n));
-    if (this.valid) {
+    } else if (k === KIND.bool) {
+      const next = new Uint8Array(slab, at, cap);
+      next.set(this.u8.subarray(0, keep));
+      this.u8 = next;
+    }
+    if (this.valid && this.valid.length < cap) {
       const v = new Uint8Array(cap).fill(1);
       v.set(this.valid);
       this.valid = v;
@@ -121,41 +136,51 @@ export class ColumnBuffer {
   /** Rows among the first n that are null. */
   nullsIn(n: number): number {
     const v = this.valid;
-    let nulls = 0;
-    if (v !== null) { for (let i = 0; i < n; i++) nulls += v[i] ^ 1; }
-    return nulls;
+    if (v === null) return 0;
+    // Four validity bytes (each 0 or 1) at a time: their sum is the top byte of x × 0x01010101.
+    const words = new Int32Array(v.buffer, v.byteOffset, n >> 2);
+    let ones = 0;
+    for (let i = 0; i < words.length; i++) ones += Math.imul(words[i], 0x01010101) >>> 24;
+    for (let i = words.length << 2; i < n; i++) ones += v[i];
+    return n - ones;
   }
 
-  /** Bytes {@linkcode finish} needs in the batch's slab for n rows with `nulls` nulls. */
-  slabBytes(n: number, nulls: number): number {
-    let b = align(n * WIDTH[this.kind]) + (nulls > 0 ? align(bitmapBytes(n)) : 0);
+  /** Bytes {@linkcode finish} needs in `extra` for n rows with `nulls` nulls (and values, with `copy`). */
+  extraBytes(n: number, nulls: number, copy: boolean): number {
+    let b = (copy ? align(n * SLAB_WIDTH[this.kind]) : 0) +
+      (nulls > 0 ? align(bitmapBytes(n)) : 0);
     if (this.str) b += align(4 * (n + 1)) + align(this.str.offsets[n]);
     return b;
   }
 
   /**
-   * Copies the first `n` rows into `slab` at `at` (one ArrayBuffer per batch
-   * for every column: one large allocation that is returned to the system as
-   * a whole, instead of many small ones that fragment the heap) and starts
-   * over. Returns the raw column; `slabEnd` is where the next column goes.
+   * The first `n` rows as a finished column: values are the slab's (or, with
+   * `copy`, copied into `extra` at `at`: a batch that filled less than half
+   * its slab keeps exact-size values), bitmaps and strings are copied into
+   * `extra`. The column leaves the slab (the next batch gets a new one).
+   * `extraEnd` is where the next column goes.
    */
-  finish(n: number, nulls: number, slab: ArrayBuffer, at: number): RawColumn {
+  finish(n: number, nulls: number, extra: ArrayBuffer, at: number, copy: boolean): RawColumn {
     const k = this.kind;
     let values: RawColumn["values"] = null;
-    if (k === KIND.float64) (values = new Float64Array(slab, at, n)).set(this.f64.subarray(0, n));
-    else if (k === KIND.float32) {
-      (values = new Float32Array(slab, at, n)).set(this.f32.subarray(0, n));
-    } else if (k === KIND.int32 || k === KIND.dictionary || k === KIND.date) {
-      (values = new Int32Array(slab, at, n)).set(this.i32.subarray(0, n));
+    if (k === KIND.float64) values = this.f64.subarray(0, n);
+    else if (k === KIND.float32) values = this.f32.subarray(0, n);
+    else if (k === KIND.int32 || k === KIND.dictionary || k === KIND.date) {
+      values = this.i32.subarray(0, n);
     } else if (k === KIND.int64 || k === KIND.timestamp || k === KIND.timestamptz) {
-      new Int32Array(slab, at, 2 * n).set(this.w32.subarray(0, 2 * n));
-      values = new BigInt64Array(slab, at, n);
-    } else if (k === KIND.bool) (values = new Uint8Array(slab, at, n)).set(this.u8.subarray(0, n));
-    at += align(n * WIDTH[k]);
+      const w = this.w32;
+      values = new BigInt64Array(w.buffer, w.byteOffset, n);
+    } else if (k === KIND.bool) values = this.u8.subarray(0, n);
+    if (copy && values !== null) {
+      const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+      new Uint8Array(extra, at, bytes.length).set(bytes);
+      values = new (values.constructor as Float64ArrayConstructor)(extra, at, n) as typeof values;
+      at += align(bytes.length);
+    }
     let bitmap: Uint8Array | null = null;
     const v = this.valid;
     if (v !== null && nulls > 0) {
-      bitmap = new Uint8Array(slab, at, bitmapBytes(n));
+      bitmap = new Uint8Array(extra, at, bitmapBytes(n));
       at += align(bitmap.length);
       const whole = n >> 3;
       for (let j = 0, o = 0; j < whole; j++, o += 8) {
@@ -168,30 +193,66 @@ export class ColumnBuffer {
     let data: Uint8Array | null = null;
     let offsets: Int32Array | null = null;
     if (this.str) {
-      (offsets = new Int32Array(slab, at, n + 1)).set(this.str.offsets.subarray(0, n + 1));
+      (offsets = new Int32Array(extra, at, n + 1)).set(this.str.offsets.subarray(0, n + 1));
       at += align(4 * (n + 1));
-      (data = new Uint8Array(slab, at, offsets[n])).set(this.str.data.subarray(0, offsets[n]));
+      (data = new Uint8Array(extra, at, offsets[n])).set(this.str.data.subarray(0, offsets[n]));
       at += align(offsets[n]);
       this.str.count = 0;
     }
-    slabEnd = at;
+    this.f64 = EMPTY_F64;
+    this.f32 = EMPTY_F32;
+    this.i32 = this.w32 = EMPTY_I32;
+    this.u8 = EMPTY_U8;
+    this.cap = 0;
+    extraEnd = at;
     return { kind: k, values, data, offsets, bitmap, nullCount: nulls, dict: this.dict };
   }
 }
 
-/** Where the last {@linkcode ColumnBuffer.finish} stopped in its slab. */
-let slabEnd = 0;
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_F32 = new Float32Array(0);
+const EMPTY_I32 = new Int32Array(0);
+const EMPTY_U8 = new Uint8Array(0);
 
-/** The first n rows of every column, in one slab (one ArrayBuffer for the batch). */
-export function finishBatch(cols: ColumnBuffer[], n: number): RawColumn[] {
-  const nulls = cols.map((c) => c.nullsIn(n));
-  const slab = new ArrayBuffer(cols.reduce((b, c, i) => b + c.slabBytes(n, nulls[i]), 0));
+/** Where the last {@linkcode ColumnBuffer.finish} stopped in its extra buffer. */
+let extraEnd = 0;
+
+/**
+ * Gives every column room for `cap` rows in one new slab, keeping the first
+ * `keep` rows (a batch's first rows grow the slab by doubling; later batches
+ * start at the size the previous one reached).
+ */
+export function growSlab(cols: ColumnBuffer[], cap: number, keep: number): void {
+  let bytes = 0;
+  for (const c of cols) bytes += align(cap * SLAB_WIDTH[c.kind]);
+  const slab = new ArrayBuffer(bytes);
   let at = 0;
-  return cols.map((c, i) => {
-    const column = c.finish(n, nulls[i], slab, at);
-    at = slabEnd;
-    return column;
-  });
+  for (const c of cols) {
+    c.attach(slab, at, cap, keep);
+    at += align(cap * SLAB_WIDTH[c.kind]);
+  }
+}
+
+/**
+ * The first n rows of every column (in `order`, which may name a column
+ * twice): values stay in the slab they were parsed into, unless the batch
+ * filled less than half of it (then they are copied to exact size); bitmaps
+ * and strings go to one more buffer. The columns leave the slab.
+ */
+export function finishBatch(cols: ColumnBuffer[], order: ColumnBuffer[], n: number): RawColumn[] {
+  const cap = cols.length > 0 ? cols[0].cap : 0;
+  const copy = 2 * n < cap;
+  const nulls = cols.map((c) => c.nullsIn(n));
+  let bytes = 0;
+  for (let i = 0; i < cols.length; i++) bytes += cols[i].extraBytes(n, nulls[i], copy);
+  const extra = new ArrayBuffer(bytes);
+  let at = 0;
+  const done = new Map<ColumnBuffer, RawColumn>();
+  for (let i = 0; i < cols.length; i++) {
+    done.set(cols[i], cols[i].finish(n, nulls[i], extra, at, copy));
+    at = extraEnd;
+  }
+  return order.map((c) => done.get(c)!);
 }
 
 function align(bytes: number): number {

@@ -5,8 +5,8 @@
  * No Arrow here: workers import this module.
  * @module
  */
-import { ColumnBuffer, finishBatch, KIND, type RawBatch, WIDTH } from "./_csv_column.ts";
-import { ByteDictionary } from "./_csv_dict.ts";
+import { ColumnBuffer, finishBatch, growSlab, KIND, type RawBatch, WIDTH } from "./_csv_column.ts";
+import { ByteDictionary, plainHigh } from "./_csv_dict.ts";
 import { fastKinds, fastRows, type FastState, prepareFast } from "./_csv_fast.ts";
 import { storeTyped } from "./_csv_typed.ts";
 import { numEnd, parseFloatAt } from "./_csv_number.ts";
@@ -66,6 +66,12 @@ export class CsvParser {
   readonly #names: string[];
   readonly #order: number[];
   readonly #cols: (ColumnBuffer | null)[];
+  /** The selected columns, each once (they share one slab per batch). */
+  readonly #live: ColumnBuffer[];
+  /** Rows the current slab holds (0 between batches), the next batch's first size, the most. */
+  #cap = 0;
+  #nextCap: number;
+  readonly #limit: number;
   readonly #width: number;
   readonly #delim: number;
   readonly #batchRows: number;
@@ -104,20 +110,25 @@ export class CsvParser {
     this.#nulls = setup.nullValues.filter((s) => s !== "").map((s) => encoder.encode(s));
     this.#replace = setup.invalidUtf8 === "replace";
     this.#rowBytes = setup.kinds.reduce((s, k) => s + WIDTH[k], 0);
-    // Columns start small (≤ 4 MB in all) and grow with the rows really read.
-    const start = Math.min(
-      setup.batchRows,
+    // A batch's slab starts small (≤ 4 MB) and grows with the rows really read, up to
+    // the batch's end (batchRows, or batchBytes of values); later batches start at the
+    // size the previous one reached.
+    this.#limit = Math.min(setup.batchRows, Math.ceil(setup.batchBytes / this.#rowBytes));
+    this.#nextCap = Math.min(
+      this.#limit,
       Math.max(16, Math.min(1024, Math.floor((4 << 20) / (this.#rowBytes + 1)))),
     );
     this.#cols = setup.kinds.map((k, f) =>
-      k === KIND.skip ? null : new ColumnBuffer(k, start, setup.dictionaries?.[f] ?? null)
+      k === KIND.skip ? null : new ColumnBuffer(k, setup.dictionaries?.[f] ?? null)
     );
+    this.#live = this.#cols.filter((c) => c !== null);
     this.#fast = fastKinds(setup.kinds)
       ? {
         kinds: this.#kinds,
         outs: [],
         valids: [],
         long: new Uint8Array(this.#width),
+        many: new Uint8Array(this.#width),
         delim: setup.delimiter,
         emptyNull: setup.nullValues.includes(""),
         r: 0,
@@ -146,15 +157,8 @@ export class CsvParser {
     while (pos < end) {
       if (pos < safeEnd && this.#fastMisses < 64) {
         const st = this.#fast!;
-        const first = this.#cols[this.#order[0]]!;
-        if (this.#r === first.cap) this.#grow();
-        prepareFast(
-          st,
-          this.#cols,
-          this.#r,
-          first.cap,
-          Math.ceil(this.#batchBytes / this.#rowBytes),
-        );
+        if (this.#r === this.#cap) this.#grow();
+        prepareFast(st, this.#cols, this.#r, this.#cap, this.#limit);
         const next = fastRows(buf, pos, safeEnd, st);
         const n = st.r - this.#r;
         if (n > 0) {
@@ -179,7 +183,7 @@ export class CsvParser {
         this.line++;
         continue;
       }
-      if (this.#r === this.#cols[this.#order[0]]!.cap) this.#grow();
+      if (this.#r === this.#cap) this.#grow();
       const next = this.#row(buf, pos, end, final);
       if (next < 0) return pos;
       pos = next;
@@ -192,8 +196,9 @@ export class CsvParser {
   }
 
   #grow(): void {
-    const cap = Math.min(this.#batchRows, 2 * this.#cols[this.#order[0]]!.cap);
-    for (const c of this.#cols) c?.grow(cap);
+    const cap = this.#cap === 0 ? this.#nextCap : Math.min(this.#limit, 2 * this.#cap);
+    growSlab(this.#live, cap, this.#r);
+    this.#cap = cap;
   }
 
   /** One row at pos; returns the next row's offset, or -1 when the row is incomplete. */
@@ -248,21 +253,28 @@ export class CsvParser {
           if (this.#bad === null) this.#store(cols[f]!, kind, r, f, buf, p, e, false, false);
           p = e;
         }
-      } else if ((kind === KIND.dictionary || kind === KIND.string) && this.#nulls.length === 0) {
-        // Plain text (no null tokens to compare): straight to the dictionary or the bytes.
+      } else if (kind === KIND.string && this.#nulls.length === 0 && this.#bad === null) {
+        // Plain text (no null tokens to compare): scanned, copied and checked in one pass.
+        const col = cols[f]!;
+        const e = col.str!.pushPlain(buf, p, end, delim);
+        this.#strBytes += e - p;
+        if (e === end && !final) return this.#rollback(r);
+        if (plainHigh) {
+          // Not ASCII: the general store checks (or replaces) its UTF-8.
+          col.str!.count--;
+          this.#strBytes -= e - p;
+          this.#store(col, kind, r, f, buf, p, e, false, false);
+        } else if (col.valid !== null) col.valid[r] = 1;
+        p = e;
+      } else if (kind === KIND.dictionary && this.#nulls.length === 0) {
+        // Plain text (no null tokens to compare): straight to the dictionary.
         const e = scanPlain(buf, p, end, delim);
         if (e === end && !final) return this.#rollback(r);
         if (this.#bad === null) {
           const col = cols[f]!;
-          if (kind === KIND.dictionary) {
-            const code = col.dict!.code(buf, p, e, true);
-            if (code >= 0) {
-              col.i32[r] = code;
-              if (col.valid !== null) col.valid[r] = 1;
-            } else this.#store(col, kind, r, f, buf, p, e, false, false);
-          } else if (isAscii(buf, p, e)) {
-            col.str!.push(buf, p, e);
-            this.#strBytes += e - p;
+          const code = col.dict!.code(buf, p, e, true);
+          if (code >= 0) {
+            col.i32[r] = code;
             if (col.valid !== null) col.valid[r] = 1;
           } else this.#store(col, kind, r, f, buf, p, e, false, false);
         }
@@ -419,7 +431,9 @@ export class CsvParser {
   flush(): RawBatch | null {
     const n = this.#r;
     if (n === 0) return null;
-    const columns = finishBatch(this.#order.map((f) => this.#cols[f]!), n);
+    const columns = finishBatch(this.#live, this.#order.map((f) => this.#cols[f]!), n);
+    this.#cap = 0;
+    this.#nextCap = n;
     this.#r = 0;
     this.#fastMisses = 0;
     this.#strBytes = 0;

@@ -32,6 +32,33 @@ export class ByteStrings {
     }
   }
 
+  /**
+   * Appends the unquoted field at `src[from..)` up to the first delimiter, CR
+   * or LF (or `end`) as one value: the scan, the copy and the ASCII check in
+   * one pass. Returns where the field ends; sets {@linkcode plainHigh}.
+   */
+  pushPlain(src: Uint8Array, from: number, end: number, delim: number): number {
+    this.reserve(0);
+    let data = this.data;
+    let at = this.offsets[this.count];
+    let high = 0;
+    let i = from;
+    for (; i < end; i++) {
+      const c = src[i];
+      if (c === delim || c === 10 || c === 13) break;
+      if (at === data.length) {
+        const bigger = new Uint8Array(2 * data.length);
+        bigger.set(data);
+        this.data = data = bigger;
+      }
+      data[at++] = c;
+      high |= c;
+    }
+    this.offsets[++this.count] = at;
+    plainHigh = high >= 0x80;
+    return i;
+  }
+
   /** Appends `src[from..to)` as one value. */
   push(src: Uint8Array, from: number, to: number): void {
     this.reserve(to - from);
@@ -43,6 +70,9 @@ export class ByteStrings {
     this.offsets[++this.count] = at + (to - from);
   }
 }
+
+/** Whether the last {@linkcode ByteStrings.pushPlain} met a byte ≥ 0x80 (not plain ASCII). */
+export let plainHigh = false;
 
 /** Byte-range → code, codes in first-seen order. */
 export class ByteDictionary {

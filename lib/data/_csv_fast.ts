@@ -10,7 +10,7 @@
  * @module
  */
 import { type ColumnBuffer, KIND } from "./_csv_column.ts";
-import { intEnd, intHi, intLo, numEnd, numLong, parseFloatAt, parseIntAt } from "./_csv_number.ts";
+import { fourAt, numEnd, numLong, parseFloatAt, storeScaled } from "./_csv_number.ts";
 
 const QUOTE = 34;
 const LF = 10;
@@ -25,6 +25,8 @@ export interface FastState {
   outs: (Float64Array | Float32Array | Int32Array | null)[];
   /** Per field: 1 while its numbers have more than 15 digits (then the general reader goes first). */
   long: Uint8Array;
+  /** Per field: 1 while its integer parts have 8 digits or more (read four at a time at once). */
+  many: Uint8Array;
   /** Per field: its validity bytes once it has had a null (set to 1 here), else null. */
   valids: (Uint8Array | null)[];
   delim: number;
@@ -85,6 +87,7 @@ export function fastRows(buf: Uint8Array, pos: number, end: number, st: FastStat
   const outs = st.outs;
   const valids = st.valids;
   const long = st.long;
+  const many = st.many;
   const delim = st.delim;
   const width = kinds.length;
   const stop = st.stop;
@@ -106,17 +109,7 @@ export function fastRows(buf: Uint8Array, pos: number, end: number, st: FastStat
         const valid = valids[f];
         if (!st.emptyNull || valid === null) break rows;
         valid[r] = 0;
-      } else if (kind === KIND.int64) {
-        parseIntAt(buf, p, end);
-        if (intEnd < 0) break rows;
-        const w = outs[f]!;
-        w[2 * r] = intLo | 0;
-        w[2 * r + 1] = intHi;
-        p = intEnd;
-        c = buf[p];
-        const valid = valids[f];
-        if (valid !== null) valid[r] = 1;
-      } else if (long[f] === 1 && kind !== KIND.int32) {
+      } else if (long[f] === 1 && kind !== KIND.int32 && kind !== KIND.int64) {
         // A column of long numbers: the general reader at once (no second scan).
         const v = parseFloatAt(buf, p, end);
         p = numEnd;
@@ -134,39 +127,81 @@ export function fastRows(buf: Uint8Array, pos: number, end: number, st: FastStat
           c = buf[++p];
         } else if (c === 43) c = buf[++p];
         const d0 = p;
+        // Up to 15 digits (exact in a double), four at a time once past the first four
+        // (at once in a column whose last integer part had eight digits or more).
         let mant = 0;
-        while (c >= 48 && c <= 57) {
+        const swar = many[f] === 1;
+        while (!swar && c >= 48 && c <= 57 && p - d0 < 4) {
           mant = mant * 10 + (c - 48);
           c = buf[++p];
         }
-        let digits = p - d0;
-        let scale = 0;
-        if (c === 46) {
-          const f0 = ++p;
+        if (c >= 48 && c <= 57) {
+          for (let q; p + 4 <= end && p - d0 <= 11 && (q = fourAt(buf, p)) >= 0; p += 4) {
+            mant = mant * 10000 + q;
+          }
           c = buf[p];
+        }
+        while (c >= 48 && c <= 57 && p - d0 < 15) {
+          mant = mant * 10 + (c - 48);
+          c = buf[++p];
+        }
+        if (swar !== p - d0 >= 8) many[f] = swar ? 0 : 1;
+        if (kind === KIND.int64) {
+          // Exact int64: 16 to 19 digits are mant × 10^k + rest in two 32-bit words.
+          if (p === d0) break rows;
+          const w = outs[f] as Int32Array;
+          if (c >= 48 && c <= 57) {
+            const m0 = p;
+            let rest = 0;
+            while (c >= 48 && c <= 57) {
+              rest = rest * 10 + (c - 48);
+              c = buf[++p];
+            }
+            if (p - m0 > 4 || buf[d0] === 48) break rows;
+            if (!storeScaled(w, r, mant, POW10[p - m0], rest, neg)) break rows;
+          } else {
+            const x = neg ? -mant : mant;
+            const hi = Math.floor(x / 4294967296);
+            w[2 * r] = (x - hi * 4294967296) | 0;
+            w[2 * r + 1] = hi;
+          }
+        } else {
+          // More than 15 digits are counted here and read exactly below.
           while (c >= 48 && c <= 57) {
             mant = mant * 10 + (c - 48);
             c = buf[++p];
           }
-          scale = p - f0;
-          digits += scale;
+          let digits = p - d0;
+          let scale = 0;
+          if (c === 46) {
+            const f0 = ++p;
+            c = buf[p];
+            while (c >= 48 && c <= 57) {
+              mant = mant * 10 + (c - 48);
+              c = buf[++p];
+            }
+            scale = p - f0;
+            digits += scale;
+          }
+          if (digits === 0) break rows;
+          let v: number;
+          if (digits > 15 || c === 101 || c === 69) {
+            // Long mantissas and exponents: the exact general reader.
+            if (kind === KIND.int32) break rows;
+            if (digits > 15) long[f] = 1;
+            v = parseFloatAt(buf, s0, end);
+            p = numEnd;
+            if (p < 0) break rows;
+            c = buf[p];
+          } else {
+            v = scale === 0 ? mant : mant / POW10[scale];
+            if (neg) v = -v;
+            if (kind === KIND.int32 && (scale !== 0 || v > 2147483647 || v < -2147483648)) {
+              break rows;
+            }
+          }
+          outs[f]![r] = v;
         }
-        if (digits === 0) break rows;
-        let v: number;
-        if (digits > 15 || c === 101 || c === 69) {
-          // Long mantissas and exponents: the exact general reader.
-          if (kind === KIND.int32) break rows;
-          if (digits > 15) long[f] = 1;
-          v = parseFloatAt(buf, s0, end);
-          p = numEnd;
-          if (p < 0) break rows;
-          c = buf[p];
-        } else {
-          v = scale === 0 ? mant : mant / POW10[scale];
-          if (neg) v = -v;
-          if (kind === KIND.int32 && (scale !== 0 || v > 2147483647 || v < -2147483648)) break rows;
-        }
-        outs[f]![r] = v;
         const valid = valids[f];
         if (valid !== null) valid[r] = 1;
       }

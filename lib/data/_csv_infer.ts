@@ -4,64 +4,99 @@
  * @module
  */
 import type { CsvType } from "./_csv_column.ts";
+import { ByteDictionary } from "./_csv_dict.ts";
+import { type SampledRows, sampleWidth, unescapeInto } from "./_csv_scan.ts";
+import { boolAt } from "./_csv_text.ts";
 import { floatAt, floatOk, intEnd, parseIntAt } from "./_csv_number.ts";
 import { parseDateAt, parseTimestampAt, timeEnd, timeZoned } from "./_csv_time.ts";
 
-const encoder = new TextEncoder();
 let scratch = new Uint8Array(256);
+/** The last {@linkcode fieldAt}: its bytes (the sample's or the scratch) and range. */
+let fBuf: Uint8Array = scratch;
+let fFrom = 0;
+let fTo = 0;
 
 /**
- * The type of one column from its sampled texts: integers → float64 (int64
- * once a value is beyond ±2^53, so none is rounded), other numbers (and
- * inf/nan) → float64, true/false → bool, `YYYY-MM-DD` → date, ISO
- * timestamps → timestamp (all without offset) or timestamptz (all with),
- * few distinct strings → dictionary, else string. Null tokens and quoted
- * empty fields are ignored; a column of nulls only is a string column.
+ * Points fBuf/fFrom/fTo at field i of sampled row r (escapes undone); returns
+ * whether the field is null: a missing or unquoted field in the null tokens,
+ * or a quoted empty one.
+ */
+function fieldAt(s: SampledRows, r: number, i: number, nulls: Uint8Array[]): boolean {
+  if (i >= sampleWidth(s, r)) {
+    fBuf = scratch;
+    fFrom = fTo = 0;
+    return isNull(nulls);
+  }
+  const k = 3 * (s.rowStart[r] + i);
+  const flags = s.fields[k + 2];
+  fBuf = s.buf;
+  fFrom = s.fields[k];
+  fTo = s.fields[k + 1];
+  if (flags === 3) {
+    if (scratch.length < fTo - fFrom) scratch = new Uint8Array(2 * (fTo - fFrom));
+    fTo = unescapeInto(s.buf, fFrom, fTo, scratch, 0);
+    fFrom = 0;
+    fBuf = scratch;
+  }
+  return flags === 0 ? isNull(nulls) : fFrom === fTo;
+}
+
+function isNull(nulls: Uint8Array[]): boolean {
+  for (const t of nulls) {
+    if (t.length !== fTo - fFrom) continue;
+    let j = 0;
+    while (j < t.length && t[j] === fBuf[fFrom + j]) j++;
+    if (j === t.length) return true;
+  }
+  return false;
+}
+
+/**
+ * The type of column i from sampled rows `first`… (bytes, no string per
+ * value): integers → float64 (int64 once a value is beyond ±2^53, so none
+ * is rounded), other numbers (and inf/nan) → float64, true/false → bool,
+ * `YYYY-MM-DD` → date, ISO timestamps → timestamp (all without offset) or
+ * timestamptz (all with), few distinct strings → dictionary, else string.
+ * Null tokens (`nulls`, as UTF-8) and quoted empty fields are ignored; a
+ * column of nulls only is a string column.
  */
 export function inferType(
-  texts: string[],
-  quoted: boolean[],
-  nullValues: ReadonlySet<string>,
+  s: SampledRows,
+  first: number,
+  i: number,
+  nulls: Uint8Array[],
 ): CsvType {
-  const count = { seen: 0, ints: 0, big: 0, floats: 0, bools: 0, dates: 0, zoned: 0, naive: 0 };
-  const distinct = new Set<string>();
-  for (let i = 0; i < texts.length; i++) {
-    const t = texts[i];
-    if (quoted[i] ? t === "" : nullValues.has(t)) continue;
-    count.seen++;
-    if (scratch.length < 3 * t.length) scratch = new Uint8Array(3 * t.length);
-    let n = 0;
-    while (n < t.length && t.charCodeAt(n) < 0x80) scratch[n] = t.charCodeAt(n++);
-    if (n < t.length) n = encoder.encodeInto(t, scratch).written;
-    const b = scratch.subarray(0, n);
-    const v = parseIntAt(b, 0, b.length);
-    if (intEnd === b.length) {
-      count.ints++;
-      if (Math.abs(v) > 2 ** 53) count.big++;
+  let seen = 0, ints = 0, big = 0, floats = 0, bools = 0, dates = 0, zoned = 0, naive = 0;
+  for (let r = first; r < s.count; r++) {
+    if (fieldAt(s, r, i, nulls)) continue;
+    seen++;
+    const b = fBuf;
+    const v = parseIntAt(b, fFrom, fTo);
+    if (intEnd === fTo) {
+      ints++;
+      if (Math.abs(v) > 2 ** 53) big++;
       continue;
     }
-    floatAt(b, 0, b.length);
+    floatAt(b, fFrom, fTo);
     if (floatOk) {
-      count.floats++;
+      floats++;
       continue;
     }
-    const l = t.toLowerCase();
-    if (l === "true" || l === "false") {
-      count.bools++;
+    if (fTo - fFrom >= 4 && boolAt(b, fFrom, fTo) >= 0) {
+      bools++;
       continue;
     }
-    parseDateAt(b, 0, b.length);
-    if (timeEnd === b.length) {
-      count.dates++;
+    parseDateAt(b, fFrom, fTo);
+    if (timeEnd === fTo) {
+      dates++;
       continue;
     }
-    parseTimestampAt(b, 0, b.length);
-    if (timeEnd === b.length) {
-      if (timeZoned) count.zoned++;
-      else count.naive++;
+    parseTimestampAt(b, fFrom, fTo);
+    if (timeEnd === fTo) {
+      if (timeZoned) zoned++;
+      else naive++;
     }
   }
-  const { seen, ints, big, floats, bools, dates, zoned, naive } = count;
   if (seen === 0) return "string";
   if (ints === seen && big > 0) return "int64";
   if (ints + floats === seen) return "float64";
@@ -69,8 +104,9 @@ export function inferType(
   if (dates === seen) return "date";
   if (zoned === seen) return "timestamptz";
   if (naive === seen) return "timestamp";
-  for (let i = 0; i < texts.length && distinct.size <= 1000; i++) {
-    if (!(quoted[i] ? texts[i] === "" : nullValues.has(texts[i]))) distinct.add(texts[i]);
+  const distinct = new ByteDictionary();
+  for (let r = first; r < s.count && distinct.size <= 1000; r++) {
+    if (!fieldAt(s, r, i, nulls)) distinct.code(fBuf, fFrom, fTo);
   }
   if (distinct.size <= Math.max(16, seen / 2) && distinct.size <= 1000) return "dictionary";
   return "string";

@@ -63,6 +63,20 @@ const SPLIT = 134217729; // 2^27 + 1
   }
 }
 
+/**
+ * The value of the four ASCII digits at `buf[p..p+4)` (SWAR on one 32-bit
+ * word), or -1 when one of them is not a digit. The caller checks p + 4 ≤ end.
+ */
+export function fourAt(buf: Uint8Array, p: number): number {
+  const w = buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24);
+  if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) {
+    return -1;
+  }
+  const d = w - 0x30303030;
+  const t = (Math.imul(d, 10) + (d >>> 8)) & 0x00ff00ff;
+  return (t & 0xff) * 100 + (t >>> 16);
+}
+
 /** Where the last parse stopped (the byte after the number). */
 export let numEnd = 0;
 /** Whether the last number parsed had more than 15 significant digits. */
@@ -89,12 +103,7 @@ export function parseFloatAt(buf: Uint8Array, p: number, end: number): number {
   let nb = 0;
   let digits = 0;
   let e10 = 0;
-  while (sig <= 11 && p + 4 <= end) {
-    const w = buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24);
-    if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) break;
-    const d = w - 0x30303030;
-    const t = (Math.imul(d, 10) + (d >>> 8)) & 0x00ff00ff;
-    const four = (t & 0xff) * 100 + (t >>> 16);
+  for (let four; sig <= 11 && p + 4 <= end && (four = fourAt(buf, p)) >= 0;) {
     if (a === 0) sig = four === 0 ? 0 : four < 10 ? 1 : four < 100 ? 2 : four < 1000 ? 3 : 4;
     else sig += 4;
     a = a * 10000 + four;
@@ -120,12 +129,7 @@ export function parseFloatAt(buf: Uint8Array, p: number, end: number): number {
   if (c === 46) {
     c = ++p < end ? buf[p] : -1;
     // Four digits at a time (SWAR on a 32-bit word) while the mantissa has room.
-    while (sig <= 11 && p + 4 <= end) {
-      const w = buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24);
-      if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) break;
-      const d = w - 0x30303030;
-      const t = (Math.imul(d, 10) + (d >>> 8)) & 0x00ff00ff;
-      const four = (t & 0xff) * 100 + (t >>> 16);
+    for (let four; sig <= 11 && p + 4 <= end && (four = fourAt(buf, p)) >= 0;) {
       if (a === 0) sig = four === 0 ? 0 : four < 10 ? 1 : four < 100 ? 2 : four < 1000 ? 3 : 4;
       else sig += 4;
       a = a * 10000 + four;
@@ -308,14 +312,7 @@ export function parseIntAt(buf: Uint8Array, p: number, end: number): number {
       c = ++p < end ? buf[p] : -1;
     }
     if (c >= 48 && c <= 57) return bigInt(buf, d0, p, c, end, v, neg);
-    const k = POW10[p - m0];
-    const vh = Math.floor(v / 16777216);
-    const A = vh * k; // < 2^40
-    const B = (v - vh * 16777216) * k + rest; // < 2^39
-    const Ah = Math.floor(A / 256);
-    const L = (A - Ah * 256) * 16777216 + B;
-    const carry = Math.floor(L / 4294967296);
-    return words(Ah + carry, L - carry * 4294967296, neg, p);
+    return fromWords(storeScaled(WORDS, 0, v, POW10[p - m0], rest, neg), p);
   }
   intEnd = p;
   const x = neg ? -v : v;
@@ -362,22 +359,62 @@ function bigInt(
   const Al = A - Ah * 65536;
   const L = Al * 65536 + B;
   const carry = Math.floor(L / 4294967296);
-  return words(Ah + carry, L - carry * 4294967296, neg, p);
+  return fromWords(storeWords(WORDS, 0, Ah + carry, L - carry * 4294967296, neg), p);
 }
 
-/** Sets intHi/intLo/intEnd from a magnitude's words and the sign; refuses beyond int64. */
-function words(hi: number, lo: number, neg: boolean, p: number): number {
-  // Range: v ≤ 2^63 − 1, or 2^63 when negative.
-  if (hi > 2147483648 || (hi === 2147483648 && (lo !== 0 || !neg))) {
+const WORDS = new Int32Array(2);
+
+/** Sets intEnd/intHi/intLo from WORDS (or intEnd = -1 when not `ok`); returns the value. */
+function fromWords(ok: boolean, p: number): number {
+  if (!ok) {
     intEnd = -1;
     return 0;
   }
-  if (neg) {
-    lo = lo === 0 ? 0 : 4294967296 - lo;
-    hi = lo === 0 ? -hi : -hi - 1;
-  }
   intEnd = p;
-  intHi = hi | 0;
-  intLo = lo;
-  return intHi * 4294967296 + lo;
+  intHi = WORDS[1];
+  intLo = WORDS[0] >>> 0;
+  return intHi * 4294967296 + intLo;
+}
+
+/**
+ * Writes the int64 of magnitude hi × 2^32 + lo with sign `neg` as words
+ * 2i, 2i + 1 (little-endian) of `w`; false (nothing written) beyond int64.
+ */
+export function storeWords(
+  w: Int32Array,
+  i: number,
+  hi: number,
+  lo: number,
+  neg: boolean,
+): boolean {
+  // Range: v ≤ 2^63 − 1, or 2^63 when negative.
+  if (hi > 2147483648 || (hi === 2147483648 && (lo !== 0 || !neg))) return false;
+  if (neg) {
+    hi = lo === 0 ? -hi : -hi - 1;
+    lo = lo === 0 ? 0 : 4294967296 - lo;
+  }
+  w[2 * i] = lo | 0;
+  w[2 * i + 1] = hi | 0;
+  return true;
+}
+
+/**
+ * {@linkcode storeWords} for q × k + rest (q < 2^50, k ≤ 10^4, rest < k),
+ * with every step exact in doubles.
+ */
+export function storeScaled(
+  w: Int32Array,
+  i: number,
+  q: number,
+  k: number,
+  rest: number,
+  neg: boolean,
+): boolean {
+  const qh = Math.floor(q / 16777216);
+  const A = qh * k; // < 2^40
+  const B = (q - qh * 16777216) * k + rest; // < 2^39
+  const Ah = Math.floor(A / 256);
+  const L = (A - Ah * 256) * 16777216 + B;
+  const carry = Math.floor(L / 4294967296);
+  return storeWords(w, i, Ah + carry, L - carry * 4294967296, neg);
 }

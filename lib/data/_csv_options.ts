@@ -118,7 +118,7 @@ export function csvOptions(options: Record<string, unknown>, where: string): Csv
     types,
     nullValues: (o.nullValues as string[] | undefined) ?? [""],
     batchRows: positive("batchRows", 65536),
-    batchBytes: positive("batchBytes", 8 << 20, 1024),
+    batchBytes: positive("batchBytes", 2 << 20, 1024),
     skipBadRows: (o.skipBadRows as CsvPlanOptions["skipBadRows"] | undefined) ?? false,
     sampleRows: positive("sampleRows", 1000),
     progress: (o.progress as boolean | string | undefined) ?? false,

@@ -116,12 +116,20 @@ export function countLines(buf: Uint8Array, from: number, to: number): number {
 const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
 
-/** Splits the first rows of `buf` into fields (for the header and type inference). */
+/**
+ * The first rows of `buf` split into fields (for the header and type
+ * inference) as byte offsets: no JS string per field, so sampling a wide
+ * file does not grow the heap (see {@linkcode sampleText}).
+ */
 export interface SampledRows {
-  /** Field texts per row; null where the bytes are not valid UTF-8. */
-  rows: string[][];
-  /** Whether each field was quoted. */
-  quoted: boolean[][];
+  /** The bytes the offsets point into. */
+  buf: Uint8Array;
+  /** Rows sampled. */
+  count: number;
+  /** The field number where each row starts (`count + 1` entries). */
+  rowStart: Int32Array;
+  /** Three numbers a field: content start, content end, 1 when quoted (3 with `""` escapes). */
+  fields: Int32Array;
   /** The offset after the last complete row. */
   end: number;
   /** Lines consumed up to `end` (for numbering the first parsed row). */
@@ -134,12 +142,24 @@ export interface SampledRows {
   badUtf8: number;
 }
 
+/** Fields in sampled row r. */
+export function sampleWidth(s: SampledRows, r: number): number {
+  return s.rowStart[r + 1] - s.rowStart[r];
+}
+
+/** Field i of sampled row r as text (escapes undone; invalid UTF-8 as U+FFFD). */
+export function sampleText(s: SampledRows, r: number, i: number): string {
+  const k = 3 * (s.rowStart[r] + i);
+  const text = lenient.decode(s.buf.subarray(s.fields[k], s.fields[k + 1]));
+  return s.fields[k + 2] === 3 ? text.replaceAll('""', '"') : text;
+}
+
 /**
  * Up to `maxRows` rows from the start of `buf`, skipping blank lines; a row
  * is complete when its terminator is in `buf` (or `final`); sampling stops
- * at a row with an unclosed quote (the parser reports it). Field bytes that
- * are not valid UTF-8 throw a TypeError naming the line (the caller adds the
- * file). Rows wider than `maxFields` stop with a RangeError.
+ * at a row with an unclosed quote (the parser reports it). Invalid UTF-8 is
+ * noted in `badUtf8` (the parser names the line and column). Rows wider than
+ * `maxFields` stop with a RangeError.
  */
 export function sampleRows(
   buf: Uint8Array,
@@ -148,8 +168,10 @@ export function sampleRows(
   final: boolean,
   maxFields = 100_000,
 ): SampledRows {
-  const rows: string[][] = [];
-  const quoted: boolean[][] = [];
+  let rowStart = new Int32Array(Math.min(maxRows, 1024) + 1);
+  let fields = new Int32Array(3 * 1024);
+  let nf = 0;
+  let count = 0;
   const n = buf.length;
   let pos = 0;
   let end = 0;
@@ -157,7 +179,7 @@ export function sampleRows(
   let linesAtEnd = 0;
   let problem: string | null = null;
   let badUtf8 = -1;
-  while (pos < n && rows.length < maxRows && problem === null) {
+  while (pos < n && count < maxRows && problem === null) {
     const c = buf[pos];
     if (c === LF || c === CR) {
       if (c === CR && pos + 1 >= n && !final) break;
@@ -167,15 +189,14 @@ export function sampleRows(
       linesAtEnd = lines;
       continue;
     }
-    const row: string[] = [];
-    const q: boolean[] = [];
+    const first = nf;
     let rowLines = 0;
     let complete = false;
     while (true) {
       let from: number;
       let to: number;
       let next: number;
-      let isQuoted = false;
+      let flags = 0;
       if (pos < n && buf[pos] === QUOTE) {
         const close = scanQuoted(buf, pos, n, final);
         if (close < 0) {
@@ -187,31 +208,33 @@ export function sampleRows(
         to = close;
         next = quotedEnd;
         rowLines += quotedLines;
-        isQuoted = true;
+        flags = quotedEscapes ? 3 : 1;
       } else {
         from = pos;
         to = scanPlain(buf, pos, n, delim);
         next = to;
       }
-      let text = "";
-      let ascii = to - from <= 32;
-      for (let i = from; ascii && i < to; i++) {
-        const b = buf[i];
-        if (b >= 0x80) ascii = false;
-        else text += String.fromCharCode(b);
-      }
-      if (!ascii) {
-        try {
-          text = strict.decode(buf.subarray(from, to));
-        } catch {
-          // The parser names the line and column; sampling reads it with U+FFFD.
-          text = lenient.decode(buf.subarray(from, to));
-          if (badUtf8 < 0) badUtf8 = rows.length;
+      if (badUtf8 < 0) {
+        let ascii = true;
+        for (let i = from; ascii && i < to; i++) if (buf[i] >= 0x80) ascii = false;
+        if (!ascii) {
+          try {
+            strict.decode(buf.subarray(from, to));
+          } catch {
+            badUtf8 = count;
+          }
         }
       }
-      row.push(isQuoted ? text.replaceAll('""', '"') : text);
-      q.push(isQuoted);
-      if (row.length > maxFields) {
+      if (3 * nf + 3 > fields.length) {
+        const bigger = new Int32Array(2 * fields.length);
+        bigger.set(fields);
+        fields = bigger;
+      }
+      fields[3 * nf] = from;
+      fields[3 * nf + 1] = to;
+      fields[3 * nf + 2] = flags;
+      nf++;
+      if (nf - first > maxFields) {
         throw new RangeError(`line ${lines + 1} has over ${maxFields} fields`);
       }
       pos = next;
@@ -229,20 +252,38 @@ export function sampleRows(
         pos += buf[pos + 1] === LF ? 2 : 1;
       } else if (t === LF) pos++;
       else {
-        problem = `line ${
-          lines + 1
-        } has unexpected text after the closing quote of field ${row.length}`;
+        problem = `line ${lines + 1} has unexpected text after the closing quote of field ${
+          nf - first
+        }`;
         break;
       }
       complete = true;
       break;
     }
-    if (!complete) break;
+    if (!complete) {
+      nf = first;
+      break;
+    }
     lines += rowLines + 1;
-    rows.push(row);
-    quoted.push(q);
+    if (count + 2 > rowStart.length) {
+      const bigger = new Int32Array(2 * rowStart.length);
+      bigger.set(rowStart);
+      rowStart = bigger;
+    }
+    rowStart[count] = first;
+    rowStart[++count] = nf;
     end = pos;
     linesAtEnd = lines;
   }
-  return { rows, quoted, end, lines: linesAtEnd, more: !final || end < n, problem, badUtf8 };
+  return {
+    buf,
+    count,
+    rowStart,
+    fields,
+    end,
+    lines: linesAtEnd,
+    more: !final || end < n,
+    problem,
+    badUtf8: badUtf8 < count ? badUtf8 : -1,
+  };
 }

@@ -170,3 +170,30 @@ Deno.test("csv(): inferred int64, date, timestamp and timestamptz columns read e
   assert.equal(zoned[1], 0n);
   assert.equal(b.getChild("zoned")!.nullCount, 1);
 });
+
+Deno.test("csv(): int64 on the fast path (LF rows) is exact at every length and sign", async () => {
+  let s = 7;
+  const r = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0);
+  const values: bigint[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    // 1 to 19 digits, both signs.
+    const v = BigInt.asIntN(64, (BigInt(r()) << 32n) | BigInt(r())) >> BigInt(r() % 64);
+    values.push(v);
+  }
+  values.push(2n ** 63n - 1n, -(2n ** 63n), 0n, -1n, 10n ** 15n, 10n ** 16n - 1n, -(10n ** 18n));
+  const texts = values.map((v, i) => (i % 5 === 0 && v >= 0n ? `+${v}` : String(v)));
+  texts.push("0000000000000000042", "-000000000000000000017");
+  values.push(42n, -17n);
+  const text = "v,w\n" + texts.map((t) => `${t},1`).join("\n") + "\n";
+  const got: bigint[] = [];
+  for await (const b of csv(new Blob([text]).stream(), { types: { v: "int64" } })) {
+    got.push(...(b.getChild("v")!.toArray() as BigInt64Array));
+  }
+  assert.deepEqual(got, values);
+  for (const bad of ["9223372036854775808", "-9223372036854775809", "99999999999999999999"]) {
+    await assert.rejects(
+      Array.fromAsync(csv(new Blob([`v\n1\n${bad}\n`]).stream(), { types: "int64" })),
+      /is not a 64-bit integer/,
+    );
+  }
+});
