@@ -15,6 +15,7 @@ export interface CsvPlanOptions {
   nullValues: string[];
   batchRows: number;
   batchBytes: number;
+  rssHeadroom: number;
   skipBadRows: boolean | ((row: { line: number; message: string }) => void);
   sampleRows: number;
   progress: boolean | string;
@@ -33,6 +34,7 @@ const SHAPES: Record<string, string> = {
   nullValues: "string[]",
   batchRows: "integer",
   batchBytes: "integer",
+  rssHeadroom: "integer",
   skipBadRows: "boolean|function",
   sampleRows: "integer",
   progress: "boolean|string",
@@ -119,6 +121,7 @@ export function csvOptions(options: Record<string, unknown>, where: string): Csv
     nullValues: (o.nullValues as string[] | undefined) ?? [""],
     batchRows: positive("batchRows", 65536),
     batchBytes: positive("batchBytes", 2 << 20, 1024),
+    rssHeadroom: positive("rssHeadroom", 32 << 20, 0),
     skipBadRows: (o.skipBadRows as CsvPlanOptions["skipBadRows"] | undefined) ?? false,
     sampleRows: positive("sampleRows", 1000),
     progress: (o.progress as boolean | string | undefined) ?? false,
