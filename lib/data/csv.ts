@@ -18,7 +18,6 @@ import { splitOptions, wantsFiles } from "./_multi.ts";
 import { sourceName } from "./_source.ts";
 import { trackProgress } from "./_progress.ts";
 import { PassGc } from "./_pass_gc.ts";
-import { dataBytes } from "./_batch.ts";
 
 export type { CsvType };
 
@@ -218,7 +217,7 @@ export function csv(
         rows += b.numRows;
         progress?.update(input.read, `${rows} rows`);
         yield b;
-        gc.handed(dataBytes(b.data)); // asked for more: the batches before are likely dropped
+        gc.handed(b.data.byteLength); // asked for more: the batches before are likely dropped
       }
       skippedRows = counts.skipped;
       progress?.done(`${rows} rows${skippedRows ? `, ${skippedRows} skipped` : ""}`);
