@@ -107,6 +107,16 @@ async function longFiles(): Promise<void> {
 }
 
 /**
+ * Repeats kept on purpose, each with the measurement that decided it (README, "Design notes for
+ * contributors"): a row whose both sides are in `file` is listed as deliberate, not counted.
+ */
+const DELIBERATE = [{
+  file: "lib/data/_csv_number.ts",
+  why: "the float parser's integer and fraction digit loops, inline: folded into one helper " +
+    "parsing took 35-50% longer, into one loop 5-40% longer (README, design notes)",
+}];
+
+/**
  * Whether both sides of a `duplicates` row ("a.ts:20-26 ~ b.ts:16-22 …") are only import/export
  * statements and comments: a module's re-export list, boilerplate by the issue's definition.
  */
@@ -137,12 +147,17 @@ async function duplicates(): Promise<void> {
     }
     const rows = out.stdout.split("\n").filter((l) => /^D\d+ /.test(l));
     const real = [];
+    const deliberate = [];
     for (const row of rows) {
-      if (!/boilerplate/.test(row) && !(await reexportList(dir, row))) real.push(row);
+      if (/boilerplate/.test(row) || await reexportList(dir, row)) continue;
+      const kept = DELIBERATE.find((d) => row.split(" ~ ").every((side) => side.includes(d.file)));
+      if (kept) deliberate.push(`${row.replace(/^D\d+ /, "")}: ${kept.why}`);
+      else real.push(row);
     }
     measure("repeated_runs", {
       count: real.length,
-      boilerplate: rows.length - real.length,
+      boilerplate: rows.length - real.length - deliberate.length,
+      deliberate,
       rows: real.map((l) => l.replace(/^D\d+ /, "")),
       goal: 0,
       met: real.length === 0,
