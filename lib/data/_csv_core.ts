@@ -7,7 +7,7 @@
  */
 import { ColumnBuffer, finishBatch, growSlab, KIND, type RawBatch, WIDTH } from "./_csv_column.ts";
 import { ByteDictionary, plainHigh } from "./_csv_dict.ts";
-import { fastKinds, fastRows, type FastState, prepareFast } from "./_csv_fast.ts";
+import { fastKinds, fastRows, type FastState, fastState, prepareFast } from "./_csv_fast.ts";
 import { storeTyped } from "./_csv_typed.ts";
 import { numEnd, parseFloatAt } from "./_csv_number.ts";
 import {
@@ -122,18 +122,8 @@ export class CsvParser {
       k === KIND.skip ? null : new ColumnBuffer(k, setup.dictionaries?.[f] ?? null)
     );
     this.#live = this.#cols.filter((c) => c !== null);
-    this.#fast = fastKinds(setup.kinds)
-      ? {
-        kinds: this.#kinds,
-        outs: [],
-        valids: [],
-        long: new Uint8Array(this.#width),
-        many: new Uint8Array(this.#width),
-        delim: setup.delimiter,
-        emptyNull: setup.nullValues.includes(""),
-        r: 0,
-        stop: 0,
-      }
+    this.#fast = fastKinds(setup.kinds, this.#nulls.length === 0)
+      ? fastState(this.#kinds, setup, this.#rowBytes, this.#emptyIsNull)
       : null;
   }
 
@@ -158,18 +148,20 @@ export class CsvParser {
       if (pos < safeEnd && this.#fastMisses < 64) {
         const st = this.#fast!;
         if (this.#r === this.#cap) this.#grow();
-        prepareFast(st, this.#cols, this.#r, this.#cap, this.#limit);
+        prepareFast(st, this.#cols, this.#r, this.#cap, this.#limit, this.#strBytes);
         const next = fastRows(buf, pos, safeEnd, st);
         const n = st.r - this.#r;
         if (n > 0) {
           this.#fastMisses = 0;
           this.#r = st.r;
+          this.#strBytes = st.strBytes;
           this.rows += n;
-          this.line += n;
+          this.line += n + st.lines;
           pos = next;
-          if (this.#r === this.#batchRows || this.#r * this.#rowBytes >= this.#batchBytes) {
-            out.push(this.flush()!);
-          }
+          if (
+            this.#r === this.#batchRows ||
+            this.#r * this.#rowBytes + this.#strBytes >= this.#batchBytes
+          ) out.push(this.flush()!);
           continue;
         }
         this.#fastMisses++;

@@ -9,6 +9,8 @@
 /** Growing UTF-8 storage: values back to back, with offsets. */
 export class ByteStrings {
   data = new Uint8Array(1024);
+  /** A view of {@linkcode data} for 32-bit stores (replaced with it). */
+  view = new DataView(this.data.buffer);
   offsets = new Int32Array(257);
   count = 0;
 
@@ -20,16 +22,20 @@ export class ByteStrings {
   /** Makes room for `bytes` more bytes and one more value. */
   reserve(bytes: number): void {
     const used = this.offsets[this.count];
-    if (used + bytes > this.data.length) {
-      const bigger = new Uint8Array(Math.max(used + bytes, 2 * this.data.length));
-      bigger.set(this.data.subarray(0, used));
-      this.data = bigger;
-    }
+    if (used + bytes > this.data.length) this.grow(used, bytes);
     if (this.count + 2 > this.offsets.length) {
       const bigger = new Int32Array(2 * this.offsets.length);
       bigger.set(this.offsets);
       this.offsets = bigger;
     }
+  }
+
+  /** Makes room for `bytes` more bytes after `at`, keeping `data[0..at)` (a value being written). */
+  grow(at: number, bytes: number): void {
+    const bigger = new Uint8Array(Math.max(at + bytes, 2 * this.data.length));
+    bigger.set(this.data.subarray(0, at));
+    this.data = bigger;
+    this.view = new DataView(bigger.buffer);
   }
 
   /**
@@ -47,9 +53,8 @@ export class ByteStrings {
       const c = src[i];
       if (c === delim || c === 10 || c === 13) break;
       if (at === data.length) {
-        const bigger = new Uint8Array(2 * data.length);
-        bigger.set(data);
-        this.data = data = bigger;
+        this.grow(at, 1);
+        data = this.data;
       }
       data[at++] = c;
       high |= c;

@@ -1,6 +1,7 @@
 /**
- * The common case in one tight loop: rows whose selected fields are all
- * unquoted numbers (float64, float32, int32, int64) and skipped fields, ending in
+ * The common case in one tight loop: rows whose selected fields are unquoted
+ * numbers (float64, float32, int32, int64), ASCII strings and dictionary
+ * strings (quoted or not; `_csv_fast_text.ts`) and skipped fields, ending in
  * LF, CRLF or CR (empty fields are nulls). Up to 15 significant digits without an exponent are read
  * inline (Clinger: one exact multiplication or division, the same double
  * `Number.parseFloat` gives); longer or exponent numbers go through
@@ -11,6 +12,8 @@
  */
 import { type ColumnBuffer, KIND } from "./_csv_column.ts";
 import { fourAt, numEnd, numLong, parseFloatAt, storeScaled } from "./_csv_number.ts";
+import type { ByteDictionary, ByteStrings } from "./_csv_dict.ts";
+import { copyField, dictField, fieldEnd, fieldLines } from "./_csv_fast_text.ts";
 
 const QUOTE = 34;
 const LF = 10;
@@ -29,6 +32,9 @@ export interface FastState {
   many: Uint8Array;
   /** Per field: its validity bytes once it has had a null (set to 1 here), else null. */
   valids: (Uint8Array | null)[];
+  /** Per field: the string column's bytes, or the dictionary (else null). */
+  strs: (ByteStrings | null)[];
+  dicts: (ByteDictionary | null)[];
   delim: number;
   /** Whether an empty field is null (nullValues holds ""). */
   emptyNull: boolean;
@@ -36,6 +42,48 @@ export interface FastState {
   r: number;
   /** Stop before this row index (capacity or batch end). */
   stop: number;
+  /** Bytes a row's fixed-width values take, and the batch's byte budget (strings count too). */
+  rowBytes: number;
+  batchBytes: number;
+  /** String bytes in the batch so far; updated. */
+  strBytes: number;
+  /** Line breaks inside quoted fields of the rows taken; set. */
+  lines: number;
+  /** The longest row (a longer one is left to the general reader, which reports it). */
+  maxLine: number;
+  /** The buffer last parsed, and a DataView of it. */
+  src: Uint8Array | null;
+  view: DataView;
+}
+
+/** A fresh state for a parser's setup. */
+export function fastState(
+  kinds: Int32Array,
+  setup: { delimiter: number; batchBytes: number; maxLineBytes: number },
+  rowBytes: number,
+  emptyNull: boolean,
+): FastState {
+  const width = kinds.length;
+  return {
+    kinds,
+    outs: [],
+    valids: [],
+    strs: [],
+    dicts: [],
+    long: new Uint8Array(width),
+    many: new Uint8Array(width),
+    delim: setup.delimiter,
+    emptyNull,
+    r: 0,
+    stop: 0,
+    rowBytes,
+    batchBytes: setup.batchBytes,
+    strBytes: 0,
+    lines: 0,
+    maxLine: setup.maxLineBytes,
+    src: null,
+    view: new DataView(new ArrayBuffer(0)),
+  };
 }
 
 /** Points the state at the columns' current arrays, from row r up to `stop` (exclusive) rows. */
@@ -45,8 +93,10 @@ export function prepareFast(
   r: number,
   cap: number,
   byBytes: number,
+  strBytes: number,
 ): void {
   st.r = r;
+  st.strBytes = strBytes;
   st.stop = Math.min(cap, byBytes);
   for (let f = 0; f < cols.length; f++) {
     const c = cols[f];
@@ -60,16 +110,18 @@ export function prepareFast(
       ? c.w32
       : c.i32;
     st.valids[f] = c === null ? null : c.valid;
+    st.strs[f] = c === null ? null : c.str;
+    st.dicts[f] = c === null ? null : c.dict;
   }
 }
 
-/** Whether every kind can take the fast path. */
-export function fastKinds(kinds: ArrayLike<number>): boolean {
+/** Whether every kind can take the fast path (text only when no null token but "" is set). */
+export function fastKinds(kinds: ArrayLike<number>, text: boolean): boolean {
   for (let i = 0; i < kinds.length; i++) {
     const k = kinds[i];
     if (
       k !== KIND.skip && k !== KIND.float64 && k !== KIND.float32 && k !== KIND.int32 &&
-      k !== KIND.int64
+      k !== KIND.int64 && !(text && (k === KIND.string || k === KIND.dictionary))
     ) {
       return false;
     }
@@ -91,10 +143,24 @@ export function fastRows(buf: Uint8Array, pos: number, end: number, st: FastStat
   const delim = st.delim;
   const width = kinds.length;
   const stop = st.stop;
+  const strs = st.strs;
+  const dicts = st.dicts;
+  if (st.src !== buf) {
+    st.src = buf;
+    st.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  const view = st.view;
+  const budget = st.batchBytes;
+  const rowBytes = st.rowBytes;
+  const maxLine = st.maxLine;
+  let strBytes = st.strBytes;
+  let lines = 0;
   let r = st.r;
   let done = pos;
   rows: while (r < stop && done < end) {
     let p = done;
+    let rowStrBytes = 0;
+    let rowLines = 0;
     for (let f = 0; f < width; f++) {
       const kind = kinds[f];
       let c = buf[p];
@@ -109,6 +175,28 @@ export function fastRows(buf: Uint8Array, pos: number, end: number, st: FastStat
         const valid = valids[f];
         if (!st.emptyNull || valid === null) break rows;
         valid[r] = 0;
+        if (kind === KIND.string) {
+          const str = strs[f]!;
+          str.reserve(0);
+          str.offsets[str.count + 1] = str.offsets[str.count];
+          str.count++;
+        }
+      } else if (kind >= KIND.dictionary) {
+        // Text (fastKinds lets only string and dictionary past): bytes appended, or a code.
+        if (kind === KIND.string) {
+          const n = copyField(buf, view, p, end, strs[f]!, delim);
+          if (n < 0) break rows;
+          rowStrBytes += n;
+        } else {
+          const code = dictField(buf, p, end, dicts[f]!, delim);
+          if (code < 0) break rows;
+          (outs[f] as Int32Array)[r] = code;
+        }
+        rowLines += fieldLines;
+        p = fieldEnd;
+        c = buf[p];
+        const valid = valids[f];
+        if (valid !== null) valid[r] = 1;
       } else if (long[f] === 1 && kind !== KIND.int32 && kind !== KIND.int64) {
         // A column of long numbers: the general reader at once (no second scan).
         const v = parseFloatAt(buf, p, end);
@@ -212,9 +300,22 @@ export function fastRows(buf: Uint8Array, pos: number, end: number, st: FastStat
       else if (c === CR) p += buf[p + 1] === LF ? 2 : 1;
       else break rows;
     }
+    if (p - done > maxLine) break;
     r++;
     done = p;
+    if (rowStrBytes !== 0 || rowLines !== 0) {
+      lines += rowLines;
+      strBytes += rowStrBytes;
+      if (r * rowBytes + strBytes >= budget) break;
+    }
+  }
+  // A row left half-read: drop the strings it appended.
+  for (let f = 0; f < width; f++) {
+    const str = strs[f];
+    if (str !== null && str.count > r) str.count = r;
   }
   st.r = r;
+  st.strBytes = strBytes;
+  st.lines = lines;
   return done;
 }

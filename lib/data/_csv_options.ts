@@ -4,6 +4,7 @@
  * @module
  */
 import { CSV_TYPES, type CsvType } from "./_csv_column.ts";
+import { CsvRowError } from "./_csv_text.ts";
 
 /** The options as the phases use them, every default applied. */
 export interface CsvPlanOptions {
@@ -130,4 +131,21 @@ export function csvOptions(options: Record<string, unknown>, where: string): Csv
     maxLineBytes: positive("maxLineBytes", 64 << 20, 1024),
     maxColumns: positive("maxColumns", 16384),
   };
+}
+
+/** The user's skipBadRows callback (or a no-op), or null when bad rows throw. */
+export function badRowHandler(opts: CsvPlanOptions): ((e: CsvRowError) => void) | null {
+  const skip = opts.skipBadRows;
+  if (skip === false) return null;
+  return (e) => {
+    if (typeof skip === "function") skip({ line: e.line, message: e.message });
+  };
+}
+
+/** A row error restated with the file; other errors as they are. */
+export function rowError(e: unknown, where: string): unknown {
+  if (!(e instanceof CsvRowError)) return e;
+  // A row over maxLineBytes is a limit (RangeError); anything else is bad input.
+  const Kind = e.reason.includes("maxLineBytes") ? RangeError : TypeError;
+  return new Kind(`${where}: ${e.message}`, { cause: e });
 }

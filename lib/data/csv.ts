@@ -1,7 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { CsvParser, CsvRowError, type CsvType, KIND, type RawBatch } from "./_csv_core.ts";
 import { rawToBatch } from "./_csv_arrow.ts";
-import { csvOptions, type CsvPlanOptions } from "./_csv_options.ts";
+import { badRowHandler, csvOptions, type CsvPlanOptions, rowError } from "./_csv_options.ts";
 import { CsvInput } from "./_csv_input.ts";
 import { inferType, uniqueNames } from "./_csv_infer.ts";
 import {
@@ -330,22 +330,6 @@ function planColumns(head: Head, opts: CsvPlanOptions, where: string): Plan {
   return { kinds, names, order, outNames: order.map((f) => names[f]) };
 }
 
-/** The user's skipBadRows callback (or a no-op), or null when bad rows throw. */
-function badRowHandler(opts: CsvPlanOptions): ((e: CsvRowError) => void) | null {
-  const skip = opts.skipBadRows;
-  if (skip === false) return null;
-  return (e) => {
-    if (typeof skip === "function") skip({ line: e.line, message: e.message });
-  };
-}
-
-function rowError(e: unknown, where: string): unknown {
-  if (!(e instanceof CsvRowError)) return e;
-  // A row over maxLineBytes is a limit (RangeError); anything else is bad input.
-  const Kind = e.reason.includes("maxLineBytes") ? RangeError : TypeError;
-  return new Kind(`${where}: ${e.message}`, { cause: e });
-}
-
 /** What phase 3 parses with: the input after the head, the plan, and where skipped rows are counted. */
 interface ParseRun {
   input: CsvInput;
@@ -378,6 +362,10 @@ async function* parseSerial(run: ParseRun): AsyncGenerator<RecordBatch> {
     try {
       pos = parser.parse(input.buf, 0, input.final, out);
     } catch (e) {
+      // The rows before a bad row still arrive (whole batches, then the part-filled one).
+      for (const raw of [...out.splice(0), parser.flush()]) {
+        if (raw) yield rawToBatch(raw, plan.outNames);
+      }
       throw rowError(e, where);
     }
     counts.skipped = parser.skipped;
