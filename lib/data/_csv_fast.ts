@@ -135,24 +135,14 @@ export function fastKinds(kinds: ArrayLike<number>, text: boolean): boolean {
  * last row taken; `st.r` counts them.
  */
 export function fastRows(buf: Uint8Array, pos: number, end: number, st: FastState): number {
-  const kinds = st.kinds;
-  const outs = st.outs;
-  const valids = st.valids;
-  const long = st.long;
-  const many = st.many;
-  const delim = st.delim;
+  const { kinds, outs, valids, long, many, delim, stop, strs, dicts, rowBytes, maxLine } = st;
+  const { emptyNull, batchBytes: budget } = st;
   const width = kinds.length;
-  const stop = st.stop;
-  const strs = st.strs;
-  const dicts = st.dicts;
   if (st.src !== buf) {
     st.src = buf;
     st.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
   const view = st.view;
-  const budget = st.batchBytes;
-  const rowBytes = st.rowBytes;
-  const maxLine = st.maxLine;
   let strBytes = st.strBytes;
   let lines = 0;
   let r = st.r;
@@ -164,22 +154,25 @@ export function fastRows(buf: Uint8Array, pos: number, end: number, st: FastStat
     for (let f = 0; f < width; f++) {
       const kind = kinds[f];
       let c = buf[p];
-      if (kind === KIND.skip) {
+      if (c === delim || c === LF || c === CR) {
+        // An empty field (tested first: sparse files are mostly these): null,
+        // once the column has validity bytes (the general reader makes them at
+        // the column's first null); nothing for a skipped column.
+        const valid = valids[f];
+        if (kind !== KIND.skip) {
+          if (!emptyNull || valid === null) break rows;
+          valid[r] = 0;
+          if (kind === KIND.string) {
+            const str = strs[f]!;
+            str.reserve(0);
+            str.offsets[str.count + 1] = str.offsets[str.count];
+            str.count++;
+          }
+        }
+      } else if (kind === KIND.skip) {
         while (c !== delim && c !== LF && c !== CR) {
           if (c === QUOTE) break rows;
           c = buf[++p];
-        }
-      } else if (c === delim || c === LF || c === CR) {
-        // An empty field: null, once the column has validity bytes (the general
-        // reader makes them at the column's first null).
-        const valid = valids[f];
-        if (!st.emptyNull || valid === null) break rows;
-        valid[r] = 0;
-        if (kind === KIND.string) {
-          const str = strs[f]!;
-          str.reserve(0);
-          str.offsets[str.count + 1] = str.offsets[str.count];
-          str.count++;
         }
       } else if (kind >= KIND.dictionary) {
         // Text (fastKinds lets only string and dictionary past): bytes appended, or a code.

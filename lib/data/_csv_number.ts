@@ -91,68 +91,58 @@ export let numLong = false;
 export function parseFloatAt(buf: Uint8Array, p: number, end: number): number {
   const start = p;
   let c = p < end ? buf[p] : -1;
-  let neg = false;
-  if (c === 45) {
-    neg = true;
-    c = ++p < end ? buf[p] : -1;
-  } else if (c === 43) c = ++p < end ? buf[p] : -1;
-  // a: the first ≤ 15 significant digits; b: the next ≤ 4; beyond 19: too long.
+  if (c === 45 || c === 43) p++;
+  const neg = c === 45;
+  // a: the first ≤ 15 significant digits; b: the next ≤ 4; beyond 19: too
+  // long. Leading zeros are skipped first, so every digit after them counts.
   let a = 0;
   let b = 0;
   let sig = 0;
   let nb = 0;
-  let digits = 0;
   let e10 = 0;
-  for (let four; sig <= 11 && p + 4 <= end && (four = fourAt(buf, p)) >= 0;) {
-    if (a === 0) sig = four === 0 ? 0 : four < 10 ? 1 : four < 100 ? 2 : four < 1000 ? 3 : 4;
-    else sig += 4;
-    a = a * 10000 + four;
-    digits += 4;
-    p += 4;
-  }
-  c = p < end ? buf[p] : -1;
-  while (c >= 48 && c <= 57) {
-    if (sig < 15) {
-      a = a * 10 + (c - 48);
-      if (a !== 0) sig++;
-    } else if (sig < 19) {
-      b = b * 10 + (c - 48);
+  const d0 = p;
+  while (p < end && buf[p] === 48) p++;
+  for (; p < end; p++) {
+    const d = buf[p] - 48;
+    if (d < 0 || d > 9) break;
+    if (sig < 15) a = a * 10 + d;
+    else if (sig < 19) {
+      b = b * 10 + d;
       nb++;
-      sig++;
-    } else {
-      sig++;
-      e10++;
-    }
-    digits++;
-    c = ++p < end ? buf[p] : -1;
+    } else e10++;
+    sig++;
   }
-  if (c === 46) {
-    c = ++p < end ? buf[p] : -1;
-    // Four digits at a time (SWAR on a 32-bit word) while the mantissa has room.
-    for (let four; sig <= 11 && p + 4 <= end && (four = fourAt(buf, p)) >= 0;) {
-      if (a === 0) sig = four === 0 ? 0 : four < 10 ? 1 : four < 100 ? 2 : four < 1000 ? 3 : 4;
-      else sig += 4;
-      a = a * 10000 + four;
-      e10 -= 4;
-      digits += 4;
-      p += 4;
+  let digits = p - d0;
+  if (p < end && buf[p] === 46) {
+    const f0 = ++p;
+    if (sig === 0) {
+      while (p < end && buf[p] === 48) {
+        e10--;
+        p++;
+      }
     }
-    c = p < end ? buf[p] : -1;
-    while (c >= 48 && c <= 57) {
+    // Four digits at a time (SWAR on a 32-bit word) while the mantissa has room.
+    for (let four; sig <= 11 && p + 4 <= end && (four = fourAt(buf, p)) >= 0; p += 4) {
+      a = a * 10000 + four;
+      sig += 4;
+      e10 -= 4;
+    }
+    for (; p < end; p++) {
+      const d = buf[p] - 48;
+      if (d < 0 || d > 9) break;
       if (sig < 15) {
-        a = a * 10 + (c - 48);
-        if (a !== 0) sig++;
+        a = a * 10 + d;
         e10--;
       } else if (sig < 19) {
-        b = b * 10 + (c - 48);
+        b = b * 10 + d;
         nb++;
-        sig++;
         e10--;
-      } else sig++;
-      digits++;
-      c = ++p < end ? buf[p] : -1;
+      }
+      sig++;
     }
+    digits += p - f0;
   }
+  c = p < end ? buf[p] : -1;
   if (digits === 0) {
     numEnd = -1;
     return NaN;
@@ -180,9 +170,14 @@ export function parseFloatAt(buf: Uint8Array, p: number, end: number): number {
   numEnd = p;
   numLong = sig > 15;
   let v: number;
+  let d = 0;
   if (nb === 0 && e10 >= -22 && e10 <= 22) {
     // Clinger: a < 10^15 and 10^|e10| are exact, one rounding.
     v = e10 < 0 ? a / POW10[-e10] : a * POW10[e10];
+  } else if (nb === 1 && e10 >= -22 && e10 <= 22 && (d = a * 10 + b) < 9007199254740992) {
+    // 16 digits below 2^53 (most of them): still exact, still Clinger. A sum
+    // below 2^53 means a × 10 was below it too, so neither step rounded.
+    v = e10 < 0 ? d / POW10[-e10] : d * POW10[e10];
   } else if (a === 0) {
     v = 0;
   } else {
