@@ -83,7 +83,7 @@ export interface CsvOptions extends StageOptions, ManyFilesOptions {
   batchBytes?: number;
   /**
    * RSS growth in a pass before a full GC frees the batches the consumer dropped (V8 frees them
-   * only when it collects, which a lean reader rarely triggers); at most 10% of the pass's time;
+   * only when it collects, which a lean reader rarely triggers); at most 20% of the pass's time;
    * 0: never. The README's CSV section has its cost.
    * @default {33554432}
    */
