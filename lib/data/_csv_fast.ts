@@ -158,8 +158,8 @@ export function fastRows(buf: Uint8Array, pos: number, end: number, st: FastStat
         // An empty field (tested first: sparse files are mostly these): null,
         // once the column has validity bytes (the general reader makes them at
         // the column's first null); nothing for a skipped column.
-        const valid = valids[f];
         if (kind !== KIND.skip) {
+          const valid = valids[f];
           if (!emptyNull || valid === null) break rows;
           valid[r] = 0;
           if (kind === KIND.string) {

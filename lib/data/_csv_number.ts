@@ -170,13 +170,11 @@ export function parseFloatAt(buf: Uint8Array, p: number, end: number): number {
   numEnd = p;
   numLong = sig > 15;
   let v: number;
-  let d = 0;
-  if (nb === 0 && e10 >= -22 && e10 <= 22) {
-    // Clinger: a < 10^15 and 10^|e10| are exact, one rounding.
-    v = e10 < 0 ? a / POW10[-e10] : a * POW10[e10];
-  } else if (nb === 1 && e10 >= -22 && e10 <= 22 && (d = a * 10 + b) < 9007199254740992) {
-    // 16 digits below 2^53 (most of them): still exact, still Clinger. A sum
-    // below 2^53 means a × 10 was below it too, so neither step rounded.
+  // D exactly, when it has at most 16 digits: a (< 10^15), or a × 10 + b, which
+  // is exact when the sum is below 2^53 (then a × 10 was below it too).
+  const d = nb === 0 ? a : nb === 1 ? a * 10 + b : Infinity;
+  if (d < 9007199254740992 && e10 >= -22 && e10 <= 22) {
+    // Clinger: D < 2^53 and 10^|e10| are exact, one rounding.
     v = e10 < 0 ? d / POW10[-e10] : d * POW10[e10];
   } else if (a === 0) {
     v = 0;

@@ -148,15 +148,15 @@ try {
     // Every contender once per round, rounds interleaved; a contender's best
     // round (least time) is its speed and its highest peak RSS is its memory,
     // so a burst of load on this shared machine does not decide a ratio.
-    const who: [string, () => Promise<Run>][] = [
+    const contenders: [string, () => Promise<Run>][] = [
       ["ours", () => denoContender(SELF, ["--contender", "ours", path])],
       ["declared", () => denoContender(SELF, ["--contender", "declared", path])],
     ];
     if (shape !== "text") {
-      who.push(["workers", () => denoContender(SELF, ["--contender", "workers", path])]);
+      contenders.push(["workers", () => denoContender(SELF, ["--contender", "workers", path])]);
     }
     if (!oursOnly) {
-      who.push(
+      contenders.push(
         ["pandas", () => contender("/usr/bin/python3", ["-c", PANDAS, path])],
         ["duckdb", () => denoContender(SELF, ["--contender", "duckdb", path])],
         ["polars", () => denoContender(SELF, ["--contender", "polars", path])],
@@ -164,7 +164,7 @@ try {
     }
     const runs: Record<string, Run> = {};
     for (let round = 0; round < rounds; round++) {
-      for (const [name, run] of who) {
+      for (const [name, run] of contenders) {
         const r = await run();
         const best = runs[name];
         runs[name] = best === undefined ? r : {
